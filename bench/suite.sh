@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Runs every scenario one after another (never in parallel: they share 2 cores) and prints the
+# summary of all of them. Results: bench/results/suite-<stamp>.jsonl (one JSON line per run).
+#
+#   NODE_JAR=/tmp/myxi-examples.jar bench/suite.sh            # short windows (about 45-60 min)
+#   NODE_JAR=... FULL=1 bench/suite.sh                        # long windows (several hours)
+#   SCENARIOS="s1 s4" bench/suite.sh                          # a subset
+# S1 runs with --paired-baseline: every S1 run is preceded by the S0 run at the same point.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+NODE_JAR=${NODE_JAR:-myxi-examples/target/myxi-examples.jar}
+SCENARIOS=${SCENARIOS:-"s1 s2 s3 s4 s5"}
+OUT=${OUT:-bench/results/suite-$(date -u +%Y%m%d-%H%M%S).jsonl}
+if [ -n "${FULL:-}" ]; then
+  W="--warmup 30 --duration 60 --runs 5"; CHURN=60; IDLE=60; S5="--duration 120"
+else
+  W="--warmup 5 --duration 10 --runs 3"; CHURN=60; IDLE=30; S5="--duration 20"
+fi
+run() { echo "== bench/run.sh $*" >&2; bench/run.sh "$@" --out "$OUT" || echo "[suite] $1 exited $?" >&2; }
+for s in $SCENARIOS; do
+  case $s in
+    s0) run s0 $W ;;
+    s1) run s1 --paired-baseline --node-jar "$NODE_JAR" $W ;;
+    s2) run s2 --node-jar "$NODE_JAR" $W ;;
+    s3) run s3 --node-jar "$NODE_JAR" --warmup 5 --runs 3 --churn-duration $CHURN ;;
+    s4) run s4 --node-jar "$NODE_JAR" --runs 3 --idle $IDLE ;;
+    s5) run s5 --node-jar "$NODE_JAR" --warmup 5 $S5 --runs 3 --payload-pad 1024 --client-rcvbuf 65536 ;;
+    *) echo "unknown scenario $s" >&2 ;;
+  esac
+done
+echo "== results: $OUT"
+java -jar myxi-bench/target/myxi-bench.jar summarize "$OUT"

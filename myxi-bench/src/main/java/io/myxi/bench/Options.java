@@ -1,0 +1,112 @@
+package io.myxi.bench;
+
+import picocli.CommandLine.Option;
+
+/** Options shared by every scenario command. Durations are in seconds. */
+public final class Options {
+    public static final String DEFAULT_NODE_CMD = "java {flags} -jar {jar}";
+
+    @Option(names = "--node-cmd", description = "Command that starts the server under test (run as `sh -c 'exec CMD'` "
+            + "with MYXI_PORT and RABBITMQ_URL set); {flags} becomes --node-jvm-flags, {jar} --node-jar. "
+            + "Default: " + DEFAULT_NODE_CMD + " (the Myxi demo node).")
+    public String nodeCmd;
+
+    @Option(names = "--baseline", description = "Drive the S0 baseline server (bare Java-WebSocket, in this jar) instead of a node.")
+    public boolean baseline;
+
+    @Option(names = "--node-jar", defaultValue = "myxi-examples/target/myxi-examples.jar",
+            description = "Jar of the Myxi demo node (default: ${DEFAULT-VALUE}).")
+    public String nodeJar;
+
+    @Option(names = "--node-jvm-flags", defaultValue = "-Xmx2g -XX:+UseG1GC",
+            description = "JVM flags of the server under test (default: ${DEFAULT-VALUE}).")
+    public String nodeJvmFlags;
+
+    @Option(names = "--target-name", description = "Label of the server under test in the results (default: baseline, myxi or custom).")
+    public String targetName;
+
+    @Option(names = "--amqp", defaultValue = "amqp://guest:guest@127.0.0.1:5672", description = "RabbitMQ URL (default: ${DEFAULT-VALUE}).")
+    public String amqpUrl;
+
+    @Option(names = "--port", defaultValue = "0", description = "Port for the server under test; 0 picks a free one per run.")
+    public int port;
+
+    @Option(names = "--runs", defaultValue = "3", description = "Runs per variant; the summary reports the median (default: ${DEFAULT-VALUE}).")
+    public int runs;
+
+    @Option(names = "--warmup", defaultValue = "5", description = "Seconds of publishing before the measurement window (default: ${DEFAULT-VALUE}).")
+    public double warmup;
+
+    @Option(names = "--duration", defaultValue = "10", description = "Seconds of the measurement window (default: ${DEFAULT-VALUE}).")
+    public double duration;
+
+    @Option(names = "--drain", defaultValue = "10", description = "Max seconds to wait for in-flight events after publishing stops (default: ${DEFAULT-VALUE}).")
+    public double drain;
+
+    @Option(names = "--settle", defaultValue = "2", description = "Seconds to let the node settle before resource snapshots (default: ${DEFAULT-VALUE}).")
+    public double settle;
+
+    @Option(names = "--payload-pad", defaultValue = "0", description = "Extra bytes of padding per event payload (default: ${DEFAULT-VALUE}).")
+    public int payloadPad;
+
+    @Option(names = "--connect-concurrency", defaultValue = "500", description = "Max client set-ups (connect+auth+subscribe) in flight (default: ${DEFAULT-VALUE}).")
+    public int connectConcurrency;
+
+    @Option(names = "--setup-timeout", defaultValue = "60", description = "Seconds one client may take to be subscribed (default: ${DEFAULT-VALUE}).")
+    public double setupTimeout;
+
+    @Option(names = "--http-clients", defaultValue = "2", description = "JDK HttpClients (one selector thread each) shared by the load clients (default: ${DEFAULT-VALUE}).")
+    public int httpClients;
+
+    @Option(names = "--client-threads", defaultValue = "2", description = "Threads of the executor running the clients' listeners (default: ${DEFAULT-VALUE}).")
+    public int clientThreads;
+
+    @Option(names = "--client-rcvbuf", defaultValue = "0", description = "SO_RCVBUF of the load clients' sockets in bytes, 0 = OS default with autotuning (default: ${DEFAULT-VALUE}).")
+    public int clientRcvbuf;
+
+    @Option(names = "--quiet-below", defaultValue = "30", description = "Before each run, wait until the whole machine uses less "
+            + "than this much CPU (%% of one core, over 2 s) — the machine may be shared (default: ${DEFAULT-VALUE}).")
+    public double quietBelow;
+
+    @Option(names = "--quiet-wait", defaultValue = "180", description = "Max seconds to wait for that; the run then goes ahead and "
+            + "records the background load (default: ${DEFAULT-VALUE}).")
+    public double quietWait;
+
+    @Option(names = "--max-other-cpu", defaultValue = "30", description = "A run during whose window other processes used more "
+            + "than this much CPU (%% of one core) is marked noisy, repeated, and left out of the summary when a clean run exists "
+            + "(default: ${DEFAULT-VALUE}).")
+    public double maxOtherCpu;
+
+    @Option(names = "--noisy-retries", defaultValue = "2", description = "How often a noisy run is repeated (default: ${DEFAULT-VALUE}).")
+    public int noisyRetries;
+
+    @Option(names = "--token", defaultValue = "alice-token", description = "Token sent in Authenticate (default: ${DEFAULT-VALUE}).")
+    public String token;
+
+    @Option(names = "--out", defaultValue = "bench/results/results.jsonl", description = "JSON lines file the runs are appended to (default: ${DEFAULT-VALUE}).")
+    public String out;
+
+    @Option(names = "--log-dir", defaultValue = "bench/results/logs", description = "Directory of the node logs (default: ${DEFAULT-VALUE}).")
+    public String logDir;
+
+    /** The command line of the server under test. */
+    public String resolvedNodeCommand() {
+        String cmd;
+        if (baseline) {
+            cmd = "java {flags} -cp " + System.getProperty("java.class.path") + " io.myxi.bench.baseline.BaselineServer";
+        } else {
+            cmd = nodeCmd != null ? nodeCmd : DEFAULT_NODE_CMD;
+        }
+        return cmd.replace("{flags}", nodeJvmFlags).replace("{jar}", nodeJar);
+    }
+
+    public String resolvedTarget() {
+        if (targetName != null) {
+            return targetName;
+        }
+        if (baseline) {
+            return "baseline";
+        }
+        return nodeCmd == null ? "myxi" : "custom";
+    }
+}

@@ -1,0 +1,261 @@
+package io.myxi;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.myxi.broker.Broker;
+import io.myxi.broker.BrokerException;
+import io.myxi.broker.InProcessBroker;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The registry of one application's actions and exchanges, and the way to push events to them.
+ *
+ * <p>Immutable and thread-safe once built: share one instance across the application. A process
+ * that runs no WebSocket server (a web request handler, a background job) builds one too, with the
+ * same exchanges and the same broker, just to call {@link #pushEvent}.
+ *
+ * <pre>{@code
+ * Myxi myxi = Myxi.builder()
+ *     .broker(RabbitMqBroker.builder().uri("amqp://guest:guest@localhost:5672").build())
+ *     .exchange("widgets", Authorizer.authenticated())
+ *     .action("Authenticate", request -> ...)
+ *     .build();
+ * myxi.pushEvent("widgets", "1234", "WidgetUpdated", Map.of("name", "Bolt"));
+ * }</pre>
+ */
+public final class Myxi implements AutoCloseable {
+  /** Names of the actions every node provides; they cannot be registered again. */
+  public static final Set<String> BUILT_IN_ACTIONS = Set.of("Subscribe", "Unsubscribe", "ListSubscriptions", "Ping");
+
+  /** RabbitMQ limits exchange names and routing keys to 255 bytes. */
+  static final int MAX_NAME_BYTES = 255;
+
+  private final Map<String, ActionDefinition> actions;
+  private final Map<String, ExchangeDefinition> exchanges;
+  private final Map<String, ExchangeDefinition> exchangesByBrokerName;
+  private final Broker broker;
+  private final boolean ownsBroker;
+  private final ObjectMapper objectMapper;
+  private final Duration publishTimeout;
+  private final String exchangePrefix;
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private Myxi(Builder builder) {
+    this.actions = Collections.unmodifiableMap(new LinkedHashMap<>(builder.actions));
+    this.exchangePrefix = builder.exchangePrefix;
+    Map<String, ExchangeDefinition> byName = new LinkedHashMap<>();
+    Map<String, ExchangeDefinition> byBrokerName = new LinkedHashMap<>();
+    builder.authorizers.forEach((name, authorizer) -> {
+      ExchangeDefinition definition = new ExchangeDefinition(name, exchangePrefix + name, authorizer);
+      byName.put(name, definition);
+      byBrokerName.put(definition.brokerName(), definition);
+    });
+    this.exchanges = Collections.unmodifiableMap(byName);
+    this.exchangesByBrokerName = Collections.unmodifiableMap(byBrokerName);
+    this.ownsBroker = builder.broker == null;
+    this.broker = ownsBroker ? new InProcessBroker() : builder.broker;
+    this.objectMapper = builder.objectMapper != null ? builder.objectMapper : new ObjectMapper();
+    this.publishTimeout = builder.publishTimeout;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The action registered under {@code name}, if any (built-in actions are not listed here). */
+  public Optional<ActionDefinition> action(String name) {
+    return Optional.ofNullable(actions.get(name));
+  }
+
+  public Collection<ActionDefinition> actions() {
+    return actions.values();
+  }
+
+  public Optional<ExchangeDefinition> exchange(String name) {
+    return Optional.ofNullable(exchanges.get(name));
+  }
+
+  /** The exchange whose broker name (prefix included) is {@code brokerName}, if any. */
+  public Optional<ExchangeDefinition> exchangeByBrokerName(String brokerName) {
+    return Optional.ofNullable(exchangesByBrokerName.get(brokerName));
+  }
+
+  public Collection<ExchangeDefinition> exchanges() {
+    return exchanges.values();
+  }
+
+  public String exchangePrefix() {
+    return exchangePrefix;
+  }
+
+  public Broker broker() {
+    return broker;
+  }
+
+  public ObjectMapper objectMapper() {
+    return objectMapper;
+  }
+
+  public Duration publishTimeout() {
+    return publishTimeout;
+  }
+
+  /**
+   * Sends {@code event} with {@code payload} to every session, on every node, subscribed to
+   * {@code routingKey} of {@code exchange}. Thread-safe; returns once the broker confirmed the
+   * event, and never waits longer than the publish timeout.
+   *
+   * @param payload anything Jackson can serialize (a Map, a record, a JsonNode), or null
+   * @throws IllegalArgumentException the exchange is not registered, or the routing key is invalid
+   * @throws PublishException the broker did not confirm the event within the publish timeout
+   */
+  public void pushEvent(String exchange, String routingKey, String event, Object payload) {
+    Objects.requireNonNull(exchange, "exchange");
+    Objects.requireNonNull(routingKey, "routingKey");
+    Objects.requireNonNull(event, "event");
+    ExchangeDefinition definition = exchanges.get(exchange);
+    if (definition == null) {
+      throw new IllegalArgumentException("Unknown exchange '" + exchange + "': register it with Myxi.Builder.exchange(name, authorizer)");
+    }
+    if (routingKey.getBytes(StandardCharsets.UTF_8).length > MAX_NAME_BYTES) {
+      throw new IllegalArgumentException("Routing key longer than " + MAX_NAME_BYTES + " bytes");
+    }
+    if (closed.get()) {
+      throw new IllegalStateException("This Myxi instance is closed");
+    }
+    ObjectNode body = objectMapper.createObjectNode();
+    body.put("event", event);
+    body.set("payload", objectMapper.valueToTree(payload));
+    byte[] bytes;
+    try {
+      bytes = objectMapper.writeValueAsBytes(body);
+    } catch (Exception e) {
+      throw new IllegalArgumentException("Payload of event '" + event + "' cannot be written as JSON", e);
+    }
+    try {
+      broker.publish(definition.brokerName(), routingKey, bytes, publishTimeout);
+    } catch (BrokerException e) {
+      throw new PublishException(exchange, routingKey, e.getMessage(), e);
+    }
+  }
+
+  /** Closes the broker if this instance created it (the in-process default). Safe to call twice. */
+  @Override
+  public void close() {
+    if (closed.compareAndSet(false, true) && ownsBroker) {
+      broker.close();
+    }
+  }
+
+  /** Builds {@link Myxi} instances. Not thread-safe. */
+  public static final class Builder {
+    private final Map<String, ActionDefinition> actions = new LinkedHashMap<>();
+    private final Map<String, Authorizer> authorizers = new LinkedHashMap<>();
+    private Broker broker;
+    private ObjectMapper objectMapper;
+    private Duration publishTimeout = Duration.ofSeconds(5);
+    private String exchangePrefix = "";
+
+    private Builder() {}
+
+    /** Registers an action any session may call. */
+    public Builder action(String name, ActionHandler handler) {
+      return addAction(name, handler, false);
+    }
+
+    /** Registers an action only authenticated sessions may call; others get {@code AuthRequired}. */
+    public Builder authenticatedAction(String name, ActionHandler handler) {
+      return addAction(name, handler, true);
+    }
+
+    private Builder addAction(String name, ActionHandler handler, boolean requiresAuthentication) {
+      requireName(name, "action name");
+      Objects.requireNonNull(handler, "handler == null");
+      if (BUILT_IN_ACTIONS.contains(name)) {
+        throw new IllegalArgumentException("action '" + name + "' is built in and cannot be registered");
+      }
+      if (actions.containsKey(name)) {
+        throw new IllegalArgumentException("action '" + name + "' is already registered");
+      }
+      actions.put(name, new ActionDefinition(name, handler, requiresAuthentication));
+      return this;
+    }
+
+    /** Registers an exchange and the authorizer that decides who may subscribe to its keys. */
+    public Builder exchange(String name, Authorizer authorizer) {
+      requireName(name, "exchange name");
+      Objects.requireNonNull(authorizer, "authorizer == null");
+      if (authorizers.containsKey(name)) {
+        throw new IllegalArgumentException("exchange '" + name + "' is already registered");
+      }
+      authorizers.put(name, authorizer);
+      return this;
+    }
+
+    /**
+     * The broker events travel through. Default: a new {@link InProcessBroker}, which only reaches
+     * sessions of this JVM. The caller keeps ownership of a broker given here and closes it.
+     */
+    public Builder broker(Broker broker) {
+      this.broker = Objects.requireNonNull(broker, "broker == null");
+      return this;
+    }
+
+    /** The JSON mapper for payloads. Default: a plain {@code new ObjectMapper()}. */
+    public Builder objectMapper(ObjectMapper objectMapper) {
+      this.objectMapper = Objects.requireNonNull(objectMapper, "objectMapper == null");
+      return this;
+    }
+
+    /** How long {@link Myxi#pushEvent} waits for the broker's confirmation. Default 5 s. */
+    public Builder publishTimeout(Duration timeout) {
+      Objects.requireNonNull(timeout, "timeout == null");
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException("publishTimeout must be positive: " + timeout);
+      }
+      this.publishTimeout = timeout;
+      return this;
+    }
+
+    /**
+     * A prefix put before every exchange name on the broker (such as {@code "staging."}), so several
+     * environments can share one broker. Clients keep using the plain names. Default: none.
+     */
+    public Builder exchangePrefix(String prefix) {
+      Objects.requireNonNull(prefix, "prefix == null");
+      if (prefix.getBytes(StandardCharsets.UTF_8).length > 100) {
+        throw new IllegalArgumentException("exchangePrefix longer than 100 bytes: " + prefix);
+      }
+      this.exchangePrefix = prefix;
+      return this;
+    }
+
+    public Myxi build() {
+      for (String name : authorizers.keySet()) {
+        if ((exchangePrefix + name).getBytes(StandardCharsets.UTF_8).length > MAX_NAME_BYTES) {
+          throw new IllegalArgumentException("exchange name with prefix longer than " + MAX_NAME_BYTES + " bytes: " + exchangePrefix + name);
+        }
+      }
+      return new Myxi(this);
+    }
+
+    private static void requireName(String name, String what) {
+      Objects.requireNonNull(name, what + " == null");
+      if (name.isEmpty()) {
+        throw new IllegalArgumentException(what + " is empty");
+      }
+      if (name.getBytes(StandardCharsets.UTF_8).length > MAX_NAME_BYTES) {
+        throw new IllegalArgumentException(what + " longer than " + MAX_NAME_BYTES + " bytes: " + name);
+      }
+    }
+  }
+}

@@ -1,0 +1,58 @@
+package io.myxi;
+
+import java.net.InetAddress;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * One WebSocket connection. All methods are thread-safe; {@link #send} never blocks.
+ */
+public interface Session {
+  /** 16 lowercase hex characters, sent to the client in {@code Welcome}. */
+  String id();
+
+  /**
+   * The client's address: the socket's peer, or the last untrusted address in X-Forwarded-For
+   * when the peer is one of the node's configured trusted proxies.
+   */
+  InetAddress remoteAddress();
+
+  /** The object the application stored at authentication (typically its user), if any. */
+  Optional<Object> auth();
+
+  /** Typed access to {@link #auth()}. */
+  default <T> Optional<T> auth(Class<T> type) {
+    return auth().filter(type::isInstance).map(type::cast);
+  }
+
+  /** Marks the session authenticated as {@code user}; null logs it out. */
+  void setAuth(Object user);
+
+  default boolean isAuthenticated() {
+    return auth().isPresent();
+  }
+
+  /** A per-session attribute, or null. */
+  Object attribute(String name);
+
+  /** Sets a per-session attribute; null removes it. */
+  void setAttribute(String name, Object value);
+
+  /** Queues {@code {"event":event,"payload":payload}} for the client. Never blocks. */
+  void send(String event, Object payload);
+
+  /** A snapshot of the session's current subscriptions. */
+  Set<Subscription> subscriptions();
+
+  /** Closes the connection with code 1000. */
+  default void close() {
+    close(CloseCodes.NORMAL, "");
+  }
+
+  void close(int code, String reason);
+
+  boolean isOpen();
+
+  /** Runs {@code callback} once when the session has closed (at once if it already has). */
+  void onClose(Runnable callback);
+}

@@ -1,0 +1,58 @@
+package io.myxi.broker;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Set;
+
+/**
+ * The one queue of a node, bound to every (exchange, routing key) pair that at least one of the
+ * node's sessions is subscribed to. The caller (the node) counts subscribers and calls
+ * {@link #bind} and {@link #unbind} only when a pair gains its first or loses its last one.
+ *
+ * <p>Thread-safe. The bindings are remembered: after a lost connection the queue is declared again
+ * (possibly with a new name) and every remembered binding is restored before
+ * {@link Listener#onRecovered} is called.
+ */
+public interface NodeQueue extends AutoCloseable {
+  /**
+   * Binds the queue and returns once the broker confirmed the binding, so every event published
+   * afterwards reaches the listener.
+   *
+   * @throws BrokerException not connected, or no confirmation within {@code timeout}; the binding
+   *     is then not remembered
+   */
+  void bind(String exchange, String routingKey, Duration timeout);
+
+  /** Removes a binding. Best effort while disconnected: it is simply not restored. */
+  void unbind(String exchange, String routingKey);
+
+  /** The remembered bindings, as {@code exchange + '\0' + routingKey}. */
+  Set<String> bindings();
+
+  /** The queue's current name on the broker, or null while disconnected. */
+  String name();
+
+  boolean isConnected();
+
+  /** Unbinds everything and deletes the queue. Safe to call twice. */
+  @Override
+  void close();
+
+  /** Receives deliveries and connection changes of a {@link NodeQueue}. */
+  interface Listener {
+    /**
+     * One delivery. Called on the broker's dispatch thread, one delivery at a time, in order: it
+     * must not block. An exception thrown here is logged and the delivery is dropped.
+     */
+    void onDelivery(String exchange, String routingKey, byte[] body);
+
+    /** The queue lost its broker connection; deliveries stop until {@link #onRecovered}. */
+    default void onDisconnected(String reason) {}
+
+    /**
+     * The queue and all its bindings are back. Events published between {@code downSince} and
+     * {@code upAt} may have been lost.
+     */
+    default void onRecovered(Instant downSince, Instant upAt) {}
+  }
+}

@@ -1,0 +1,78 @@
+package io.myxi.broker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.myxi.testing.RabbitMqFixture;
+import java.net.ServerSocket;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class RabbitMqBrokerTest extends BrokerContractTest {
+  @Override
+  protected Broker newBroker() {
+    return RabbitMqBroker.builder().uri(RabbitMqFixture.uri()).connectionName("myxi-test").build();
+  }
+
+  @Test
+  void publishing_to_an_absent_broker_fails_within_the_timeout_saying_why() throws Exception {
+    int closedPort;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      closedPort = socket.getLocalPort();
+    }
+    try (RabbitMqBroker absent = RabbitMqBroker.builder().uri("amqp://guest:secret@127.0.0.1:" + closedPort).build()) {
+      long started = System.nanoTime();
+      assertThatThrownBy(() -> absent.publish("x", "k", bytes("{}"), Duration.ofMillis(700)))
+          .isInstanceOf(BrokerException.class)
+          .hasMessageContaining("not connected to RabbitMQ at amqp://guest:***@127.0.0.1:" + closedPort)
+          .hasMessageNotContaining("secret");
+      assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
+      assertThat(absent.isConnected()).isFalse();
+    }
+  }
+
+  @Test
+  void rejects_an_invalid_uri_with_a_clear_message() {
+    assertThatThrownBy(() -> RabbitMqBroker.builder().uri("http://user:pw@host"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("invalid RabbitMQ URI: http://user:***@host");
+  }
+
+  @Test
+  void node_queue_is_exclusive_and_deleted_on_close() throws Exception {
+    Recorder recorder = new Recorder();
+    NodeQueue queue = openConnected(recorder);
+    String name = queue.name();
+    assertThat(name).startsWith("amq.gen-");
+    if (RabbitMqFixture.rabbitmqctlAvailable()) {
+      assertThat(RabbitMqFixture.queues()).contains(name);
+    }
+    queue.close();
+    if (RabbitMqFixture.rabbitmqctlAvailable()) {
+      assertThat(RabbitMqFixture.queues()).doesNotContain(name);
+    } else {
+      System.out.println("rabbitmqctl unavailable: queue deletion checked only through the client");
+    }
+  }
+
+  @Test
+  void invalid_uris_never_show_their_password() {
+    for (String uri : new String[] {
+        "amqp://user:s3cr3t word@host:5672", "http://user:s3cr3t@host", "amqp://user:s3cr3t@ho st/vhost"}) {
+      assertThatThrownBy(() -> RabbitMqBroker.builder().uri(uri))
+          .as(uri)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageStartingWith("invalid RabbitMQ URI: ")
+          .hasMessageNotContaining("s3cr3t")
+          .hasNoCause();
+    }
+  }
+
+  @Test
+  void descriptions_hide_passwords_even_with_odd_characters() {
+    assertThat(RabbitMqBroker.Builder.redact("amqp://guest:guest@127.0.0.1:5672/%2F")).isEqualTo("amqp://guest:***@127.0.0.1:5672/%2F");
+    assertThat(RabbitMqBroker.Builder.redact("amqps://app:p@ss:w@rd@rabbit.example.com/vhost")).isEqualTo("amqps://app:***@rabbit.example.com/vhost");
+    assertThat(RabbitMqBroker.Builder.redact("amqp://rabbit.example.com/vhost?x=a@b")).isEqualTo("amqp://rabbit.example.com/vhost?x=a@b");
+    assertThat(RabbitMqBroker.Builder.redact("amqp://onlyuser@host")).isEqualTo("amqp://onlyuser@host");
+  }
+}

@@ -1,0 +1,45 @@
+package io.myxi.examples;
+
+import io.myxi.Authorizer;
+import io.myxi.Myxi;
+import io.myxi.broker.Broker;
+import io.myxi.broker.Brokers;
+import io.myxi.server.MyxiServer;
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * The demo node, and the README's embedding example: the actions and exchanges of the gem's README.
+ *
+ * <p>Run with {@code java -jar myxi-examples/target/myxi-examples.jar}. Uses RabbitMQ when
+ * {@code RABBITMQ_URL} is set, else the in-process broker; listens on {@code MYXI_PORT} (default 5005).
+ */
+public final class DemoServer {
+  private DemoServer() {}
+
+  /** The demo application's registry: what a host application writes. */
+  public static Myxi buildMyxi(Broker broker) {
+    return Myxi.builder()
+        .broker(broker)
+        .action("Authenticate", DemoUsers.authenticate())
+        .action("SayHello", request -> request.reply("HelloThere", Map.of("time", Instant.now().getEpochSecond())))
+        // Any signed-in user may follow any widget.
+        .exchange("widgets", Authorizer.authenticated())
+        // Per-user notifications: only your own routing key.
+        .exchange("users", (session, routingKey) -> session.auth(String.class).map(routingKey::equals).orElse(false))
+        .build();
+  }
+
+  public static void main(String[] args) {
+    Broker broker = Brokers.fromEnvironment();
+    Myxi myxi = buildMyxi(broker);
+    MyxiServer server = MyxiServer.builder(myxi).build().start();
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      server.stop();
+      myxi.close();
+      broker.close();
+    }, "myxi-shutdown"));
+    System.out.println("Myxi demo node on ws://localhost:" + server.port() + "/ (broker: " + broker.describe() + ")");
+    System.out.println("Try: tokens alice-token / bob-token, exchanges widgets and users. Ctrl-C drains and stops.");
+  }
+}

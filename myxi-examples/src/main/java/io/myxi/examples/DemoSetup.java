@@ -1,0 +1,31 @@
+package io.myxi.examples;
+
+import io.myxi.Authorizer;
+import io.myxi.Myxi;
+import io.myxi.MyxiSetup;
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * The demo application as a plug-in of the runnable server: the same actions and exchanges as
+ * {@link DemoServer}, without a {@code main} of its own. The server's configuration file provides
+ * the broker, the ports and the built-in token {@code Authenticate}; this adds the rest.
+ *
+ * <pre>
+ * java -cp myxi-server/target/myxi-server.jar:myxi-examples/target/myxi-examples-0.1.0.jar \
+ *     io.myxi.server.Main start --config myxi-examples/myxi-demo.yml
+ * </pre>
+ *
+ * <p>Found through {@code META-INF/services/io.myxi.MyxiSetup}.
+ */
+public final class DemoSetup implements MyxiSetup {
+  @Override
+  public void configure(Myxi.Builder builder) {
+    builder
+        .action("SayHello", request -> request.reply("HelloThere", Map.of("time", Instant.now().getEpochSecond())))
+        // Any signed-in user may follow any widget.
+        .exchange("widgets", Authorizer.authenticated())
+        // Per-user notifications: only your own routing key (the token's sub is the session's user).
+        .exchange("users", (session, routingKey) -> session.auth(String.class).map(routingKey::equals).orElse(false));
+  }
+}

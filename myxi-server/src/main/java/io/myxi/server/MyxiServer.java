@@ -1,0 +1,458 @@
+package io.myxi.server;
+
+import io.myxi.Myxi;
+import io.myxi.Session;
+import io.myxi.server.internal.Node;
+import io.myxi.server.internal.ServerSettings;
+import io.myxi.server.internal.WebSocketTransport;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+import javax.net.ssl.SSLContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A Myxi WebSocket node: accepts browser connections, runs the {@link Myxi} instance's actions,
+ * binds one broker queue for all its sessions and fans events out to them.
+ *
+ * <pre>{@code
+ * MyxiServer server = MyxiServer.builder(myxi).port(0).build();
+ * server.start();
+ * int port = server.port();
+ * ...
+ * server.stop(); // drains: sessions closed over the shutdown window, then the queue deleted
+ * }</pre>
+ *
+ * <p>Thread-safe. {@link #start()} and {@link #stop()} may each be called more than once.
+ */
+public final class MyxiServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(MyxiServer.class);
+
+  /** The port used when neither the builder nor MYXI_PORT nor PORT says otherwise. */
+  public static final int DEFAULT_PORT = 5005;
+
+  private final Myxi myxi;
+  private final ServerSettings settings;
+  private final Node node;
+  private final WebSocketTransport transport;
+  private final Object lifecycle = new Object();
+  private boolean started; // guarded by lifecycle
+  private boolean stopped; // guarded by lifecycle
+
+  private MyxiServer(Myxi myxi, ServerSettings settings) {
+    this.myxi = myxi;
+    this.settings = settings;
+    this.node = new Node(myxi, settings);
+    this.transport = new WebSocketTransport(node, settings);
+  }
+
+  /** A builder whose port and bind address default to MYXI_PORT/PORT and MYXI_BIND_ADDRESS. */
+  public static Builder builder(Myxi myxi) {
+    return new Builder(myxi, System::getenv);
+  }
+
+  /** For tests of the environment defaults. */
+  static Builder builder(Myxi myxi, Function<String, String> environment) {
+    return new Builder(myxi, environment);
+  }
+
+  /**
+   * Opens the node queue and starts listening. Returns once the port is bound (read it with
+   * {@link #port()}); the broker may still be connecting, in which case {@code Subscribe} answers
+   * {@code BrokerUnavailable} until it is.
+   *
+   * @throws IllegalStateException the port could not be bound, or the server was stopped
+   */
+  public MyxiServer start() {
+    synchronized (lifecycle) {
+      if (stopped) {
+        throw new IllegalStateException("server was stopped; build a new one");
+      }
+      if (started) {
+        return this;
+      }
+      node.start();
+      try {
+        transport.startAndWait(10_000);
+      } catch (Exception e) {
+        node.close();
+        stopped = true;
+        throw new IllegalStateException("Could not listen on " + settings.address() + ": " + e.getMessage(), e);
+      }
+      started = true;
+      if (settings.allowedOrigins().isEmpty()) {
+        log.warn("No allowed origins configured: any web page can open a WebSocket to this node (set allowedOrigins)");
+      }
+      log.info("Myxi node {} listening on {}:{} ({}, broker {})", node.nodeId(), settings.address().getHostString(), port(),
+          settings.sslContext() == null ? "ws" : "wss", myxi.broker().describe());
+      return this;
+    }
+  }
+
+  /** The bound port (useful with port 0). */
+  public int port() {
+    return transport.getPort();
+  }
+
+  public String nodeId() {
+    return node.nodeId();
+  }
+
+  /** Whether it accepts connections and its queue is connected to the broker. */
+  public boolean isReady() {
+    synchronized (lifecycle) {
+      if (!started || stopped) {
+        return false;
+      }
+    }
+    return !node.isDraining() && node.snapshot().brokerConnected();
+  }
+
+  /**
+   * Waits until {@link #isReady()} (the broker connected), at most {@code timeout}. Returns whether
+   * it is ready. Not needed before accepting clients: a Subscribe waits for the broker up to the
+   * bind timeout by itself.
+   */
+  public boolean awaitReady(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!isReady()) {
+      long remaining = deadline - System.nanoTime();
+      if (remaining <= 0) {
+        return false;
+      }
+      Thread.sleep(Math.min(20, Math.max(1, remaining / 1_000_000)));
+    }
+    return true;
+  }
+
+  /** A snapshot of the node's state and counters. */
+  public NodeStats stats() {
+    return node.snapshot();
+  }
+
+  /** The open sessions. */
+  public List<Session> sessions() {
+    return node.sessions();
+  }
+
+  public Optional<Session> session(String id) {
+    return node.session(id);
+  }
+
+  /**
+   * Runs every subscription's authorizer now, as the periodic re-authorization does, and returns
+   * when done (or after {@code timeout}). Call it after revoking access to take effect at once.
+   */
+  public void reauthorizeAll(Duration timeout) throws InterruptedException {
+    node.touchAllNow(timeout);
+  }
+
+  /**
+   * Runs the authorizers of one session's subscriptions again, after the actions already queued
+   * for that session, and revokes what they refuse (with {@code Unsubscribed auto:true}). Returns at
+   * once. Call it when one session's rights changed, for example when its authentication expired.
+   * A session that is closed or not of this node is ignored.
+   */
+  public void reauthorize(Session session) {
+    node.reauthorize(Objects.requireNonNull(session, "session == null"));
+  }
+
+  public Myxi myxi() {
+    return myxi;
+  }
+
+  /**
+   * Drains and stops: refuses new connections, closes sessions spread over the shutdown window,
+   * stops listening, removes the node's bindings and queue. Does not close the broker, which
+   * belongs to the {@link Myxi} instance or the application. Safe to call twice.
+   */
+  public void stop() {
+    synchronized (lifecycle) {
+      if (stopped) {
+        return;
+      }
+      stopped = true;
+      if (!started) {
+        node.close();
+        return;
+      }
+    }
+    try {
+      node.drain();
+      transport.stop(2000, "server shutting down");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      node.close();
+      log.info("Myxi node {} stopped", node.nodeId());
+    }
+  }
+
+  @Override
+  public void close() {
+    stop();
+  }
+
+  /** Builds a {@link MyxiServer}. Every setting has a default; see docs/configuration.md. */
+  public static final class Builder {
+    private final Myxi myxi;
+    private final Function<String, String> environment;
+    private Integer port;
+    private String bindAddress;
+    private Duration touchInterval = Duration.ofSeconds(60);
+    private Duration connectionLostTimeout = Duration.ofSeconds(60);
+    private Duration shutdownWindow = Duration.ofSeconds(5);
+    private Duration bindTimeout = Duration.ofSeconds(10);
+    private int maxMessageBytes = 64 * 1024;
+    private long maxBufferedBytes = 1024 * 1024;
+    private int maxSubscriptionsPerSession = 1000;
+    private int maxConnections;
+    private double actionsPerSecond = 50;
+    private int actionBurst = 200;
+    private Duration authenticationTimeout = Duration.ZERO;
+    private Duration handshakeTimeout = Duration.ofSeconds(10);
+    private int maxHandshakeBytes = 32 * 1024;
+    private int acceptBacklog = 4096;
+    private final Set<String> allowedOrigins = new LinkedHashSet<>();
+    private boolean allowMissingOrigin = true;
+    private final Set<InetAddress> trustedProxies = new LinkedHashSet<>();
+    private int workerThreads = 16;
+    private SSLContext sslContext;
+
+    private Builder(Myxi myxi, Function<String, String> environment) {
+      this.myxi = Objects.requireNonNull(myxi, "myxi == null");
+      this.environment = environment;
+    }
+
+    /** TCP port; 0 picks a free one. Default: MYXI_PORT, else PORT, else 5005. */
+    public Builder port(int port) {
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("port must be in 0..65535: " + port);
+      }
+      this.port = port;
+      return this;
+    }
+
+    /** Address to listen on. Default: MYXI_BIND_ADDRESS, else every interface. */
+    public Builder bindAddress(String address) {
+      this.bindAddress = Objects.requireNonNull(address, "address == null");
+      return this;
+    }
+
+    /** How often every subscription is authorized again; zero disables. Default 60 s. */
+    public Builder touchInterval(Duration interval) {
+      this.touchInterval = notNegative(interval, "touchInterval");
+      return this;
+    }
+
+    /** A client silent (no pong) for this long is disconnected. Default 60 s, at least 1 s. */
+    public Builder connectionLostTimeout(Duration timeout) {
+      this.connectionLostTimeout = positive(timeout, "connectionLostTimeout");
+      return this;
+    }
+
+    /** Sessions are closed spread over this window on stop. Default 5 s. */
+    public Builder shutdownWindow(Duration window) {
+      this.shutdownWindow = notNegative(window, "shutdownWindow");
+      return this;
+    }
+
+    /** Longest wait for the broker to confirm a binding before Subscribe fails. Default 10 s. */
+    public Builder bindTimeout(Duration timeout) {
+      this.bindTimeout = positive(timeout, "bindTimeout");
+      return this;
+    }
+
+    /** Largest incoming message; larger closes with 1009 before buffering. Default 64 KiB. */
+    public Builder maxMessageBytes(int bytes) {
+      if (bytes < 256) {
+        throw new IllegalArgumentException("maxMessageBytes must be at least 256: " + bytes);
+      }
+      this.maxMessageBytes = bytes;
+      return this;
+    }
+
+    /** Outgoing bytes a session may have waiting; past it, close 4001. Default 1 MiB. */
+    public Builder maxBufferedBytes(long bytes) {
+      if (bytes < 1024) {
+        throw new IllegalArgumentException("maxBufferedBytes must be at least 1024: " + bytes);
+      }
+      this.maxBufferedBytes = bytes;
+      return this;
+    }
+
+    /** Subscriptions one session may hold. Default 1000. */
+    public Builder maxSubscriptionsPerSession(int count) {
+      if (count < 1) {
+        throw new IllegalArgumentException("maxSubscriptionsPerSession must be at least 1: " + count);
+      }
+      this.maxSubscriptionsPerSession = count;
+      return this;
+    }
+
+    /** Open connections the node accepts; more are closed with 4004. Default 0: no cap. */
+    public Builder maxConnections(int count) {
+      if (count < 0) {
+        throw new IllegalArgumentException("maxConnections must not be negative: " + count);
+      }
+      this.maxConnections = count;
+      return this;
+    }
+
+    /**
+     * Per-session action rate limit (token bucket): {@code perSecond} sustained, {@code burst} at
+     * once. Over it, actions get {@code Error RateLimited}; a client that keeps going is closed
+     * with 4002. Default 50/s, burst 200. A rate of 0 disables the limit.
+     */
+    public Builder actionRateLimit(double perSecond, int burst) {
+      if (perSecond < 0 || burst < 1) {
+        throw new IllegalArgumentException("actionRateLimit needs perSecond >= 0 and burst >= 1: " + perSecond + ", " + burst);
+      }
+      this.actionsPerSecond = perSecond;
+      this.actionBurst = burst;
+      return this;
+    }
+
+    /** Sessions still unauthenticated after this are closed with 4003. Default zero: off. */
+    public Builder authenticationTimeout(Duration timeout) {
+      this.authenticationTimeout = notNegative(timeout, "authenticationTimeout");
+      return this;
+    }
+
+    /**
+     * A connection whose WebSocket handshake is not complete after this is closed, so silent or
+     * slow sockets cannot pile up before they even become sessions. Default 10 s.
+     */
+    public Builder handshakeTimeout(Duration timeout) {
+      this.handshakeTimeout = positive(timeout, "handshakeTimeout");
+      return this;
+    }
+
+    /**
+     * Largest opening handshake (HTTP request line and headers, cookies included); a larger one is
+     * answered 431 and closed. Default 32 KiB.
+     */
+    public Builder maxHandshakeBytes(int bytes) {
+      if (bytes < 1024) {
+        throw new IllegalArgumentException("maxHandshakeBytes must be at least 1024: " + bytes);
+      }
+      this.maxHandshakeBytes = bytes;
+      return this;
+    }
+
+    /**
+     * Connections the kernel may hold waiting to be accepted. The JDK's default of 50 makes a
+     * reconnect storm (a node restart, thousands of tabs) drop handshakes. Default 4096 (the
+     * kernel may cap it at net.core.somaxconn).
+     */
+    public Builder acceptBacklog(int connections) {
+      if (connections < 1) {
+        throw new IllegalArgumentException("acceptBacklog must be at least 1: " + connections);
+      }
+      this.acceptBacklog = connections;
+      return this;
+    }
+
+    /**
+     * Origins (such as {@code https://app.example.com}) allowed to open WebSockets, matched
+     * exactly. Others are refused at the handshake. Default: none configured, every origin allowed
+     * (with a warning at start).
+     */
+    public Builder allowedOrigins(String... origins) {
+      for (String origin : origins) {
+        allowedOrigins.add(Objects.requireNonNull(origin, "origin == null"));
+      }
+      return this;
+    }
+
+    /** Whether handshakes without an Origin header (non-browser clients) are accepted. Default true. */
+    public Builder allowMissingOrigin(boolean allow) {
+      this.allowMissingOrigin = allow;
+      return this;
+    }
+
+    /** Proxies whose X-Forwarded-For header is believed (IP literals). Default: none. */
+    public Builder trustedProxies(String... addresses) {
+      for (String address : addresses) {
+        try {
+          trustedProxies.add(InetAddress.getByName(Objects.requireNonNull(address, "address == null")));
+        } catch (UnknownHostException e) {
+          throw new IllegalArgumentException("trusted proxy is not an address: " + address, e);
+        }
+      }
+      return this;
+    }
+
+    /** Threads that run actions and authorizers (which may block). Default 16. */
+    public Builder workerThreads(int threads) {
+      if (threads < 1) {
+        throw new IllegalArgumentException("workerThreads must be at least 1: " + threads);
+      }
+      this.workerThreads = threads;
+      return this;
+    }
+
+    /** Serve {@code wss://} with this TLS context. Default: plain {@code ws://}. */
+    public Builder sslContext(SSLContext context) {
+      this.sslContext = Objects.requireNonNull(context, "context == null");
+      return this;
+    }
+
+    public MyxiServer build() {
+      int effectivePort = port != null ? port : portFromEnvironment();
+      String effectiveBind = bindAddress != null ? bindAddress : environment.apply("MYXI_BIND_ADDRESS");
+      InetSocketAddress address = effectiveBind == null || effectiveBind.isBlank()
+          ? new InetSocketAddress(effectivePort)
+          : new InetSocketAddress(effectiveBind, effectivePort);
+      if (address.isUnresolved()) {
+        throw new IllegalArgumentException("bind address cannot be resolved: " + effectiveBind);
+      }
+      ServerSettings settings = new ServerSettings(address, touchInterval, connectionLostTimeout, shutdownWindow, bindTimeout,
+          maxMessageBytes, maxBufferedBytes, maxSubscriptionsPerSession, maxConnections, actionsPerSecond, actionBurst,
+          authenticationTimeout, handshakeTimeout, maxHandshakeBytes, acceptBacklog, Set.copyOf(allowedOrigins), allowMissingOrigin, Set.copyOf(trustedProxies), workerThreads, sslContext);
+      return new MyxiServer(myxi, settings);
+    }
+
+    private int portFromEnvironment() {
+      for (String name : List.of("MYXI_PORT", "PORT")) {
+        String value = environment.apply(name);
+        if (value != null && !value.isBlank()) {
+          try {
+            int parsed = Integer.parseInt(value.trim());
+            if (parsed >= 0 && parsed <= 65535) {
+              return parsed;
+            }
+          } catch (NumberFormatException ignored) {
+            // Reported below.
+          }
+          throw new IllegalArgumentException(name + " must be a port number in 0..65535: " + value);
+        }
+      }
+      return DEFAULT_PORT;
+    }
+
+    private static Duration positive(Duration value, String name) {
+      Objects.requireNonNull(value, name + " == null");
+      if (value.isNegative() || value.isZero()) {
+        throw new IllegalArgumentException(name + " must be positive: " + value);
+      }
+      return value;
+    }
+
+    private static Duration notNegative(Duration value, String name) {
+      Objects.requireNonNull(value, name + " == null");
+      if (value.isNegative()) {
+        throw new IllegalArgumentException(name + " must not be negative: " + value);
+      }
+      return value;
+    }
+  }
+}

@@ -1,0 +1,215 @@
+package io.myxi.server.internal;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.java_websocket.WebSocket;
+import org.java_websocket.WebSocketImpl;
+import org.java_websocket.drafts.Draft;
+import org.java_websocket.exceptions.InvalidDataException;
+import org.java_websocket.framing.CloseFrame;
+import org.java_websocket.handshake.ClientHandshake;
+import org.java_websocket.handshake.ServerHandshakeBuilder;
+import org.java_websocket.server.WebSocketServer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Adapts Java-WebSocket's server to the {@link Node}. Its callbacks run on the library's selector
+ * and decoder threads: they only check, convert and hand over.
+ */
+public final class WebSocketTransport extends WebSocketServer {
+  private static final Logger log = LoggerFactory.getLogger(WebSocketTransport.class);
+  private static final String ORIGIN_NOT_ALLOWED = "origin not allowed";
+
+  private final Node node;
+  private final ServerSettings settings;
+  private final MyxiWebSocketFactory factory;
+  private final CountDownLatch started = new CountDownLatch(1);
+  private volatile Exception startFailure;
+
+  public WebSocketTransport(Node node, ServerSettings settings) {
+    // The library's default frame limit is unbounded: one header could make it allocate 2 GiB.
+    super(settings.address(), decoderThreads(), List.of(new MyxiDraft(settings.maxMessageBytes())));
+    setMaxPendingConnections(settings.acceptBacklog());
+    this.node = node;
+    this.settings = settings;
+    this.factory = new MyxiWebSocketFactory(settings.maxHandshakeBytes(), settings.sslContext());
+    setWebSocketFactory(factory);
+    setTcpNoDelay(true);
+    setReuseAddr(true);
+    setConnectionLostTimeout((int) Math.max(1, settings.connectionLostTimeout().toSeconds()));
+  }
+
+  private static int decoderThreads() {
+    return Math.max(2, Runtime.getRuntime().availableProcessors());
+  }
+
+  /** Starts listening; returns once the port is bound, or throws why it could not be. */
+  public void startAndWait(long timeoutMillis) throws Exception {
+    start();
+    if (!started.await(timeoutMillis, TimeUnit.MILLISECONDS)) {
+      throw new IllegalStateException("WebSocket server did not start within " + timeoutMillis + " ms");
+    }
+    if (startFailure != null) {
+      throw startFailure;
+    }
+    long sweepMillis = Math.max(100, Math.min(1000, settings.handshakeTimeout().toMillis() / 4));
+    node.timers().scheduleWithFixedDelay(this::sweepHandshakes, sweepMillis, sweepMillis, TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Closes connections whose handshake did not complete within the deadline (the library never
+   * times them out: a client that connects and stays silent would hold its socket forever), and
+   * refused ones once their HTTP answer is written (the library leaves those to the client).
+   */
+  private void sweepHandshakes() {
+    long deadline = settings.handshakeTimeout().toNanos();
+    for (MyxiWebSocket webSocket : factory.handshaking()) {
+      try {
+        if (webSocket.isClosed()) {
+          factory.handshaking().remove(webSocket);
+        } else if (webSocket.isRefusalFlushed()) {
+          factory.handshaking().remove(webSocket);
+          webSocket.closeConnection(CloseFrame.NEVER_CONNECTED, "handshake refused");
+        } else if (webSocket.ageNanos() > deadline) {
+          factory.handshaking().remove(webSocket);
+          node.stats().count(node.stats().closes, "handshake_timeout");
+          log.debug("Closing {}: no WebSocket handshake within {} ms", webSocket.getRemoteSocketAddress(), settings.handshakeTimeout().toMillis());
+          webSocket.closeConnection(CloseFrame.NEVER_CONNECTED, "handshake timeout");
+        }
+      } catch (RuntimeException e) {
+        log.warn("Could not close a connection that did not complete its handshake", e);
+      }
+    }
+  }
+
+  @Override
+  public ServerHandshakeBuilder onWebsocketHandshakeReceivedAsServer(WebSocket connection, Draft draft, ClientHandshake request) throws InvalidDataException {
+    ServerHandshakeBuilder builder = super.onWebsocketHandshakeReceivedAsServer(connection, draft, request);
+    if (!settings.allowedOrigins().isEmpty() || !settings.allowMissingOrigin()) {
+      String origin = request.getFieldValue("Origin");
+      boolean missing = origin == null || origin.isEmpty();
+      boolean allowed = missing ? settings.allowMissingOrigin() : settings.allowedOrigins().isEmpty() || settings.allowedOrigins().contains(origin);
+      if (!allowed) {
+        node.stats().count(node.stats().closes, "origin_refused");
+        log.info("Refused a WebSocket handshake from {}: origin {} is not allowed", connection.getRemoteSocketAddress(), missing ? "(none)" : printable(origin));
+        if (!(draft instanceof MyxiDraft myxiDraft)) {
+          throw new InvalidDataException(CloseFrame.POLICY_VALIDATION, ORIGIN_NOT_ALLOWED);
+        }
+        // Throwing would make the library answer 404; the draft answers 403 and onOpen closes.
+        myxiDraft.refuse(403, ORIGIN_NOT_ALLOWED);
+      }
+    }
+    return builder;
+  }
+
+  /** Origins are client input: keep control characters and huge values out of the log. */
+  private static String printable(String text) {
+    String cut = text.length() > 200 ? text.substring(0, 200) + "..." : text;
+    return cut.replaceAll("\\p{Cntrl}", "?");
+  }
+
+  @Override
+  public void onOpen(WebSocket connection, ClientHandshake handshake) {
+    if (connection instanceof MyxiWebSocket webSocket) {
+      if (webSocket.getDraft() instanceof MyxiDraft draft && draft.refusal() != null) {
+        // Answered with an HTTP error: no session; close once the answer is written.
+        webSocket.flushAndClose(CloseFrame.POLICY_VALIDATION, draft.refusal().reason(), false);
+        return;
+      }
+      factory.handshaking().remove(webSocket);
+    }
+    InetAddress peer = connection.getRemoteSocketAddress() == null ? InetAddress.getLoopbackAddress() : connection.getRemoteSocketAddress().getAddress();
+    node.onOpen(connection, clientAddress(peer, handshake.getFieldValue("X-Forwarded-For")));
+    // A peer that hangs up during the handshake is closed by the selector thread while the decoder
+    // thread is still opening the connection; the library then sets it OPEN over CLOSED, on a closed
+    // channel, after having skipped onClose. Nothing would notice before the lost-connection check.
+    if (connection instanceof WebSocketImpl impl && (impl.getChannel() == null || !impl.getChannel().isOpen())) {
+      impl.closeConnection(CloseFrame.ABNORMAL_CLOSE, "connection lost during the handshake");
+      removeConnection(connection);
+      node.onClose(connection, CloseFrame.ABNORMAL_CLOSE);
+    }
+  }
+
+  /** The peer, or, when the peer is a trusted proxy, the nearest untrusted X-Forwarded-For entry. */
+  private InetAddress clientAddress(InetAddress peer, String forwardedFor) {
+    if (!settings.trustedProxies().contains(peer) || forwardedFor == null || forwardedFor.isBlank()) {
+      return peer;
+    }
+    String[] hops = forwardedFor.split(",");
+    InetAddress client = peer;
+    for (int i = hops.length - 1; i >= 0; i--) {
+      String hop = hops[i].trim();
+      InetAddress address;
+      try {
+        address = isLiteralAddress(hop) ? InetAddress.getByName(hop) : null;
+      } catch (UnknownHostException e) {
+        address = null;
+      }
+      if (address == null) {
+        break;
+      }
+      client = address;
+      if (!settings.trustedProxies().contains(address)) {
+        break;
+      }
+    }
+    return client;
+  }
+
+  /** Only IP literals, so a forged header can never trigger a DNS look-up. */
+  private static boolean isLiteralAddress(String text) {
+    return !text.isEmpty() && (text.chars().allMatch(c -> Character.isDigit(c) || c == '.') || text.contains(":"));
+  }
+
+  @Override
+  public void onMessage(WebSocket connection, String message) {
+    node.onMessage(connection, message);
+  }
+
+  @Override
+  public void onMessage(WebSocket connection, ByteBuffer message) {
+    try {
+      String text = StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(message)
+          .toString();
+      node.onMessage(connection, text);
+    } catch (CharacterCodingException e) {
+      // Not UTF-8: answer as any other text that is not JSON.
+      node.onMessage(connection, "\u0000");
+    }
+  }
+
+  @Override
+  public void onClose(WebSocket connection, int code, String reason, boolean remote) {
+    if (connection instanceof MyxiWebSocket webSocket) {
+      factory.handshaking().remove(webSocket);
+    }
+    node.onClose(connection, code);
+  }
+
+  @Override
+  public void onError(WebSocket connection, Exception error) {
+    if (connection == null) {
+      startFailure = error;
+      started.countDown();
+      log.error("WebSocket server error", error);
+      return;
+    }
+    log.debug("WebSocket error on {}: {}", connection.getRemoteSocketAddress(), error.toString());
+  }
+
+  @Override
+  public void onStart() {
+    started.countDown();
+  }
+}
