@@ -108,6 +108,27 @@ public final class TestClient implements AutoCloseable {
     }
   }
 
+  /**
+   * The next frame, or null as soon as the connection is closed and every frame received before
+   * the close was taken; fails after {@code timeout}.
+   */
+  public JsonNode nextUnlessClosed(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      boolean closedBefore = closeCode.isDone();
+      JsonNode frame = poll(Duration.ofMillis(closedBefore ? 0 : 50));
+      if (frame != null) {
+        return frame;
+      }
+      if (closedBefore) {
+        return null;
+      }
+      if (System.nanoTime() - deadline > 0) {
+        throw new AssertionError("no frame within " + timeout.toMillis() + " ms (session " + sessionId + ")");
+      }
+    }
+  }
+
   /** The next frame with {@code event}, skipping others. */
   public JsonNode nextEvent(String event) {
     long deadline = System.nanoTime() + TIMEOUT.toNanos();

@@ -133,6 +133,27 @@ class ClientAbuseTest {
     assertThat(MAPPER.readTree(exact.readText()).path("event").asText()).isEqualTo("Error");
   }
 
+  /**
+   * The server refuses a message too large as soon as it reads the header, while the client is
+   * still sending the rest. Closing the socket with that rest unread would reset the connection and
+   * the client would lose the close frame (1006 instead of 1009): the server drains it first.
+   */
+  @Test
+  void a_client_still_sending_a_refused_message_gets_1009_not_a_reset() {
+    start(builder -> builder.maxMessageBytes(64 * 1024));
+    String tooLarge = "{\"action\":\"Ping\",\"tag\":\"" + "z".repeat(1024 * 1024) + "\"}";
+    for (int attempt = 1; attempt <= 20; attempt++) {
+      TestClient sender = client();
+      try {
+        sender.sendText(tooLarge);
+      } catch (RuntimeException refusedWhileSending) {
+        // The close may arrive while the message is still being written; the code is what counts.
+      }
+      assertThat(sender.awaitClose(WAIT)).as("close code seen by the client, attempt %d", attempt).isEqualTo(CloseCodes.MESSAGE_TOO_BIG);
+    }
+    assertStillServing();
+  }
+
   @Test
   void fragments_are_bounded_in_total_not_only_one_by_one() throws Exception {
     start(builder -> builder.maxMessageBytes(64 * 1024));

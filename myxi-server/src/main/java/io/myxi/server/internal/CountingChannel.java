@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ByteChannel;
 import java.nio.channels.SelectableChannel;
+import java.nio.channels.SocketChannel;
 import org.java_websocket.WrappedByteChannel;
 
 /**
@@ -11,11 +12,17 @@ import org.java_websocket.WrappedByteChannel;
  * for the peer, so {@link MyxiWebSocket#bufferedBytes()} is exact without walking the queue.
  */
 final class CountingChannel implements WrappedByteChannel {
+  private final SocketChannel socket;
   private final ByteChannel channel;
   private final WrappedByteChannel wrapped;
   private final MyxiWebSocket webSocket;
+  private final LingeringClose lingeringClose;
+  private volatile boolean lingerOnClose;
+  private volatile boolean closed;
 
-  CountingChannel(ByteChannel channel, MyxiWebSocket webSocket) {
+  CountingChannel(SocketChannel socket, ByteChannel channel, MyxiWebSocket webSocket, LingeringClose lingeringClose) {
+    this.socket = socket;
+    this.lingeringClose = lingeringClose;
     this.channel = channel;
     this.wrapped = channel instanceof WrappedByteChannel w ? w : null;
     this.webSocket = webSocket;
@@ -33,14 +40,27 @@ final class CountingChannel implements WrappedByteChannel {
     return channel.read(destination);
   }
 
+  /**
+   * Makes {@link #close()} half-close and drain instead of closing at once (see {@link
+   * LingeringClose}). Only for plain sockets: a TLS connection closes with its own close_notify.
+   */
+  void lingerOnClose() {
+    lingerOnClose = lingeringClose != null && channel == socket;
+  }
+
   @Override
   public boolean isOpen() {
-    return channel.isOpen();
+    return !closed && channel.isOpen();
   }
 
   @Override
   public void close() throws IOException {
-    channel.close();
+    closed = true;
+    if (lingerOnClose) {
+      lingeringClose.close(socket);
+    } else {
+      channel.close();
+    }
   }
 
   @Override

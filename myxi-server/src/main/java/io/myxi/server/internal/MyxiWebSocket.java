@@ -61,6 +61,15 @@ final class MyxiWebSocket extends WebSocketImpl {
     flushAndClose(CloseFrame.TOOBIG, reason, false);
   }
 
+  @Override
+  public synchronized void closeConnection(int code, String message, boolean remote) {
+    // 1006 is how this server drops peers on purpose (lost, too slow): those go at once.
+    if (!remote && code != CloseFrame.ABNORMAL_CLOSE && getChannel() instanceof CountingChannel channel) {
+      channel.lingerOnClose();
+    }
+    super.closeConnection(code, message, remote);
+  }
+
   /** Bytes queued for the peer (handshake response and frames) that the socket has not taken yet. */
   long bufferedBytes() {
     long queued = getDraft() instanceof MyxiDraft draft ? draft.queuedBytes() : 0;

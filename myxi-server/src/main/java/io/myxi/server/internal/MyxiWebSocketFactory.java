@@ -7,6 +7,7 @@ import java.nio.channels.SocketChannel;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
 import javax.net.ssl.SSLContext;
 import org.java_websocket.WebSocketAdapter;
 import org.java_websocket.WebSocketImpl;
@@ -20,9 +21,11 @@ final class MyxiWebSocketFactory implements WebSocketServerFactory {
   private final DefaultSSLWebSocketServerFactory tls;
   /** Connections whose handshake is not done yet, for the handshake deadline. */
   private final Set<MyxiWebSocket> handshaking = ConcurrentHashMap.newKeySet();
+  private final LingeringClose lingeringClose;
 
-  MyxiWebSocketFactory(int maxHandshakeBytes, SSLContext sslContext) {
+  MyxiWebSocketFactory(int maxHandshakeBytes, SSLContext sslContext, ScheduledExecutorService timers) {
     this.maxHandshakeBytes = maxHandshakeBytes;
+    this.lingeringClose = new LingeringClose(timers);
     this.tls = sslContext == null ? null : new DefaultSSLWebSocketServerFactory(sslContext);
   }
 
@@ -41,15 +44,20 @@ final class MyxiWebSocketFactory implements WebSocketServerFactory {
   @Override
   public ByteChannel wrapChannel(SocketChannel channel, SelectionKey key) throws IOException {
     ByteChannel inner = tls == null ? channel : tls.wrapChannel(channel, key);
-    return new CountingChannel(inner, (MyxiWebSocket) key.attachment());
+    return new CountingChannel(channel, inner, (MyxiWebSocket) key.attachment(), lingeringClose);
   }
 
   Set<MyxiWebSocket> handshaking() {
     return handshaking;
   }
 
+  LingeringClose lingeringClose() {
+    return lingeringClose;
+  }
+
   @Override
   public void close() {
+    lingeringClose.close();
     if (tls != null) {
       tls.close();
     }

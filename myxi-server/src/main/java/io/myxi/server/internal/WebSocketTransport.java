@@ -40,7 +40,7 @@ public final class WebSocketTransport extends WebSocketServer {
     setMaxPendingConnections(settings.acceptBacklog());
     this.node = node;
     this.settings = settings;
-    this.factory = new MyxiWebSocketFactory(settings.maxHandshakeBytes(), settings.sslContext());
+    this.factory = new MyxiWebSocketFactory(settings.maxHandshakeBytes(), settings.sslContext(), node.timers());
     setWebSocketFactory(factory);
     setTcpNoDelay(true);
     setReuseAddr(true);
