@@ -2,6 +2,10 @@ package io.myxi.server.internal;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.Queue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.nio.channels.ByteChannel;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.SocketChannel;
@@ -10,8 +14,13 @@ import org.java_websocket.WrappedByteChannel;
 /**
  * The socket channel (or the TLS channel over it) of one connection, counting the bytes it takes
  * for the peer, so {@link MyxiWebSocket#bufferedBytes()} is exact without walking the queue.
+ *
+ * <p>For plain sockets it also holds the frames the socket did not take yet (see {@link
+ * DirectWriter}): {@link #flush} moves the library's queue into its own and writes, under one lock,
+ * so frames keep their order whichever thread writes.
  */
 final class CountingChannel implements WrappedByteChannel {
+  private static final int MAX_GATHERED = 16;
   private final SocketChannel socket;
   private final ByteChannel channel;
   private final WrappedByteChannel wrapped;
@@ -19,6 +28,11 @@ final class CountingChannel implements WrappedByteChannel {
   private final LingeringClose lingeringClose;
   private volatile boolean lingerOnClose;
   private volatile boolean closed;
+  private final Object writeLock = new Object();
+  private final AtomicBoolean watched = new AtomicBoolean();
+  /** Frames taken from the library's queue and not fully written; guarded by writeLock. */
+  private final ArrayDeque<ByteBuffer> unsent = new ArrayDeque<>();
+  private final ByteBuffer[] gather = new ByteBuffer[MAX_GATHERED];
 
   CountingChannel(SocketChannel socket, ByteChannel channel, MyxiWebSocket webSocket, LingeringClose lingeringClose) {
     this.socket = socket;
@@ -38,6 +52,62 @@ final class CountingChannel implements WrappedByteChannel {
   @Override
   public int read(ByteBuffer destination) throws IOException {
     return channel.read(destination);
+  }
+
+  /** True when frames can be written straight to the socket: no TLS layer in between. */
+  boolean isPlain() {
+    return channel == socket;
+  }
+
+  SocketChannel socket() {
+    return socket;
+  }
+
+  /**
+   * Takes everything from {@code libraryQueue} and writes as much as the socket accepts without
+   * blocking. Returns true when nothing is left unsent. Plain sockets only.
+   */
+  boolean flush(Queue<ByteBuffer> libraryQueue) throws IOException {
+    synchronized (writeLock) {
+      for (ByteBuffer buffer; (buffer = libraryQueue.poll()) != null; ) {
+        unsent.add(buffer);
+      }
+      while (!unsent.isEmpty()) {
+        int count = 0;
+        for (ByteBuffer buffer : unsent) {
+          gather[count++] = buffer;
+          if (count == MAX_GATHERED) {
+            break;
+          }
+        }
+        long written = count == 1 ? socket.write(gather[0]) : socket.write(gather, 0, count);
+        webSocket.countWritten(written);
+        while (!unsent.isEmpty() && !unsent.peek().hasRemaining()) {
+          unsent.poll();
+        }
+        Arrays.fill(gather, 0, count, null);
+        if (written == 0 || !unsent.isEmpty() && count < MAX_GATHERED) {
+          return unsent.isEmpty();
+        }
+      }
+      return true;
+    }
+  }
+
+  /** Marks the socket as watched by the writer thread; true if it was not yet. */
+  boolean startWatching() {
+    return watched.compareAndSet(false, true);
+  }
+
+  void stopWatching() {
+    watched.set(false);
+  }
+
+  /** Frames taken for writing and not fully written yet. */
+  boolean hasUnsent() {
+    synchronized (writeLock) {
+      return !unsent.isEmpty();
+    }
   }
 
   /**

@@ -1,10 +1,11 @@
 package io.myxi.server.internal;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
-import org.java_websocket.WebSocketAdapter;
+import org.java_websocket.WebSocketListener;
 import org.java_websocket.WebSocketImpl;
 import org.java_websocket.drafts.Draft;
 import org.java_websocket.enums.ReadyState;
@@ -21,8 +22,9 @@ final class MyxiWebSocket extends WebSocketImpl {
   private final AtomicLong writtenBytes = new AtomicLong();
   private long handshakeBytes; // decoder thread of the connection only
   private volatile boolean refusedBeforeHandshake;
+  private volatile IOException writeFailure;
 
-  MyxiWebSocket(WebSocketAdapter listener, List<Draft> drafts, int maxHandshakeBytes) {
+  MyxiWebSocket(WebSocketListener listener, List<Draft> drafts, int maxHandshakeBytes) {
     super(listener, drafts);
     this.maxHandshakeBytes = maxHandshakeBytes;
   }
@@ -76,10 +78,19 @@ final class MyxiWebSocket extends WebSocketImpl {
     return Math.max(0, queued - writtenBytes.get());
   }
 
-  void countWritten(int bytes) {
+  void countWritten(long bytes) {
     if (bytes > 0) {
       writtenBytes.addAndGet(bytes);
     }
+  }
+
+  /** A direct write failed: the peer is gone. The connection is closed by the writer thread. */
+  void markWriteFailed(IOException failure) {
+    writeFailure = failure;
+  }
+
+  IOException writeFailure() {
+    return writeFailure;
   }
 
   long ageNanos() {
@@ -88,6 +99,7 @@ final class MyxiWebSocket extends WebSocketImpl {
 
   /** Refused or failed before the handshake completed, and its answer is written. */
   boolean isRefusalFlushed() {
-    return getReadyState() != ReadyState.OPEN && isFlushAndClose() && outQueue.isEmpty();
+    return getReadyState() != ReadyState.OPEN && isFlushAndClose() && outQueue.isEmpty()
+        && !(getChannel() instanceof CountingChannel channel && channel.hasUnsent());
   }
 }

@@ -129,6 +129,62 @@ class SlowConsumerTest {
     assertThat(healthy.call("Ping", null).path("event").asText()).isEqualTo("Pong");
   }
 
+  /**
+   * Frames are written straight to the socket by the thread that sends them; what the socket does
+   * not take waits in the connection and is written by the node's socket writer once there is room.
+   * A reader that pauses long enough for megabytes to wait in the node, while events and action
+   * replies come from different threads, must then get every frame, each once, events in order.
+   */
+  @Test
+  void a_reader_that_pauses_gets_every_frame_in_order_once_it_reads_again() throws Exception {
+    MyxiServer roomy = MyxiServer.builder(myxi).port(0).bindAddress("127.0.0.1").touchInterval(Duration.ZERO)
+        .shutdownWindow(Duration.ZERO).maxBufferedBytes(64L * 1024 * 1024).build().start();
+    try {
+      RawWebSocket paused = RawWebSocket.connect(roomy.port(), Map.of(), 4096);
+      closeables.add(paused);
+      String sessionId = MAPPER.readTree(paused.readText()).path("payload").path("id").asText();
+      paused.sendText("{\"action\":\"Subscribe\",\"payload\":{\"exchange\":\"public\",\"routing_key\":\"pause\"}}");
+      assertThat(MAPPER.readTree(paused.readText()).path("event").asText()).isEqualTo("Subscribed");
+      SessionImpl session = (SessionImpl) roomy.session(sessionId).orElseThrow();
+      TestClient healthy = TestClient.connect(roomy.port());
+      closeables.add(healthy);
+      assertThat(healthy.call("Subscribe", Map.of("exchange", "public", "routing_key", "pause")).path("event").asText()).isEqualTo("Subscribed");
+
+      String padding = "q".repeat(16 * 1024);
+      int events = 600;
+      int pings = 0;
+      long maxBuffered = 0;
+      for (int i = 0; i < events; i++) {
+        myxi.pushEvent("public", "pause", "Paused", Map.of("i", i, "padding", padding));
+        assertThat(healthy.next(WAIT).path("payload").path("i").asInt()).as("healthy client, event %d", i).isEqualTo(i);
+        if (i % 50 == 0) {
+          paused.sendText("{\"action\":\"Ping\",\"tag\":\"ping-" + pings++ + "\"}");
+        }
+        maxBuffered = Math.max(maxBuffered, session.bufferedBytes());
+      }
+      System.out.println("FIGURE paused_reader_max_buffered_bytes=" + maxBuffered + " B in the node");
+      // More than the kernel's buffers hold: the rest waited in the node for the socket writer.
+      assertThat(maxBuffered).isGreaterThan(1024L * 1024);
+
+      int nextEvent = 0;
+      List<String> pongs = new ArrayList<>();
+      while (nextEvent < events || pongs.size() < pings) {
+        JsonNode frame = MAPPER.readTree(paused.readText());
+        if (frame.path("event").asText().equals("Pong")) {
+          pongs.add(frame.path("tag").asText());
+        } else {
+          assertThat(frame.path("payload").path("i").asInt()).as("event after %d in order", nextEvent).isEqualTo(nextEvent);
+          nextEvent++;
+        }
+      }
+      assertThat(pongs).hasSize(pings).doesNotHaveDuplicates();
+      assertThat(session.isClosing()).isFalse();
+      await().atMost(WAIT).until(() -> session.bufferedBytes() == 0);
+    } finally {
+      roomy.stop();
+    }
+  }
+
   @Test
   void a_reader_that_keeps_up_is_never_closed() throws Exception {
     TestClient reader = TestClient.connect(server.port());
