@@ -248,6 +248,17 @@ abstract class ProtocolTest {
     assertThat(event(client.call("Ping", null))).isEqualTo("Pong");
   }
 
+  /** The JDK closes a socket channel that an interrupted thread writes to: senders never write themselves. */
+  @Test
+  void a_reply_from_an_interrupted_thread_arrives_and_the_connection_stays_open() {
+    TestClient client = connect();
+    for (int i = 0; i < 5; i++) {
+      assertThat(event(client.call("Interrupted", null))).isEqualTo("StillHere");
+    }
+    assertThat(event(client.call("Ping", null))).isEqualTo("Pong");
+    assertThat(client.isClosed()).isFalse();
+  }
+
   @Test
   void authenticated_actions_answer_auth_required_before_authentication() {
     TestClient client = connect();

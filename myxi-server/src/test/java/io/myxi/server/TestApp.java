@@ -29,6 +29,11 @@ final class TestApp {
           }
         })
         .authenticatedAction("Secret", request -> request.reply("SecretOk", Map.of()))
+        .action("Interrupted", request -> {
+          // Application code that was cancelled and answers anyway.
+          Thread.currentThread().interrupt();
+          request.reply("StillHere", Map.of());
+        })
         .action("Boom", request -> {
           throw new IllegalStateException("database password is hunter2");
         })

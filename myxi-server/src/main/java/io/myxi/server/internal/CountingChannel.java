@@ -16,8 +16,8 @@ import org.java_websocket.WrappedByteChannel;
  * for the peer, so {@link MyxiWebSocket#bufferedBytes()} is exact without walking the queue.
  *
  * <p>For plain sockets it also holds the frames the socket did not take yet (see {@link
- * DirectWriter}): {@link #flush} moves the library's queue into its own and writes, under one lock,
- * so frames keep their order whichever thread writes.
+ * SocketWriter}): {@link #flush} moves the library's queue into its own and writes, under one lock,
+ * so frames keep their order.
  */
 final class CountingChannel implements WrappedByteChannel {
   private static final int MAX_GATHERED = 16;
@@ -29,7 +29,7 @@ final class CountingChannel implements WrappedByteChannel {
   private volatile boolean lingerOnClose;
   private volatile boolean closed;
   private final Object writeLock = new Object();
-  private final AtomicBoolean watched = new AtomicBoolean();
+  private final AtomicBoolean dirty = new AtomicBoolean();
   /** Frames taken from the library's queue and not fully written; guarded by writeLock. */
   private final ArrayDeque<ByteBuffer> unsent = new ArrayDeque<>();
   private final ByteBuffer[] gather = new ByteBuffer[MAX_GATHERED];
@@ -94,13 +94,13 @@ final class CountingChannel implements WrappedByteChannel {
     }
   }
 
-  /** Marks the socket as watched by the writer thread; true if it was not yet. */
-  boolean startWatching() {
-    return watched.compareAndSet(false, true);
+  /** Marks the connection as having frames to write; true if it was not marked yet. */
+  boolean markDirty() {
+    return dirty.compareAndSet(false, true);
   }
 
-  void stopWatching() {
-    watched.set(false);
+  void clearDirty() {
+    dirty.set(false);
   }
 
   /** Frames taken for writing and not fully written yet. */

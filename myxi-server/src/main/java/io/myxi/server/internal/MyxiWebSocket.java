@@ -1,6 +1,5 @@
 package io.myxi.server.internal;
 
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -22,7 +21,6 @@ final class MyxiWebSocket extends WebSocketImpl {
   private final AtomicLong writtenBytes = new AtomicLong();
   private long handshakeBytes; // decoder thread of the connection only
   private volatile boolean refusedBeforeHandshake;
-  private volatile IOException writeFailure;
 
   MyxiWebSocket(WebSocketListener listener, List<Draft> drafts, int maxHandshakeBytes) {
     super(listener, drafts);
@@ -82,15 +80,6 @@ final class MyxiWebSocket extends WebSocketImpl {
     if (bytes > 0) {
       writtenBytes.addAndGet(bytes);
     }
-  }
-
-  /** A direct write failed: the peer is gone. The connection is closed by the writer thread. */
-  void markWriteFailed(IOException failure) {
-    writeFailure = failure;
-  }
-
-  IOException writeFailure() {
-    return writeFailure;
   }
 
   long ageNanos() {

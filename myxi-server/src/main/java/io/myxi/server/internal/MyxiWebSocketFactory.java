@@ -22,7 +22,7 @@ final class MyxiWebSocketFactory implements WebSocketServerFactory {
   /** Connections whose handshake is not done yet, for the handshake deadline. */
   private final Set<MyxiWebSocket> handshaking = ConcurrentHashMap.newKeySet();
   private final LingeringClose lingeringClose;
-  private final DirectWriter directWriter = new DirectWriter();
+  private final SocketWriter socketWriter = new SocketWriter();
 
   MyxiWebSocketFactory(int maxHandshakeBytes, SSLContext sslContext, ScheduledExecutorService timers) {
     this.maxHandshakeBytes = maxHandshakeBytes;
@@ -37,7 +37,7 @@ final class MyxiWebSocketFactory implements WebSocketServerFactory {
 
   @Override
   public WebSocketImpl createWebSocket(WebSocketAdapter adapter, List<Draft> drafts) {
-    MyxiWebSocket webSocket = new MyxiWebSocket(new DirectWriteListener(adapter, directWriter), drafts, maxHandshakeBytes);
+    MyxiWebSocket webSocket = new MyxiWebSocket(new WriteDemandListener(adapter, socketWriter), drafts, maxHandshakeBytes);
     handshaking.add(webSocket);
     return webSocket;
   }
@@ -58,7 +58,7 @@ final class MyxiWebSocketFactory implements WebSocketServerFactory {
 
   @Override
   public void close() {
-    directWriter.close();
+    socketWriter.close();
     lingeringClose.close();
     if (tls != null) {
       tls.close();

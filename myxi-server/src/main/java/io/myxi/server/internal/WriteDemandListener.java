@@ -15,14 +15,14 @@ import org.java_websocket.handshake.ServerHandshakeBuilder;
 
 /**
  * What each connection reports to: the server, except that queued bytes go to the {@link
- * DirectWriter} first (the server's own {@code onWriteDemand} is final, so this is the one place
+ * SocketWriter} first (the server's own {@code onWriteDemand} is final, so this is the one place
  * to step in). Everything else is passed on unchanged.
  */
-final class DirectWriteListener implements WebSocketListener {
+final class WriteDemandListener implements WebSocketListener {
   private final WebSocketListener server;
-  private final DirectWriter writer;
+  private final SocketWriter writer;
 
-  DirectWriteListener(WebSocketListener server, DirectWriter writer) {
+  WriteDemandListener(WebSocketListener server, SocketWriter writer) {
     this.server = server;
     this.writer = writer;
   }

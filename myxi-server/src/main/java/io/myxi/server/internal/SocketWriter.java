@@ -1,0 +1,200 @@
+package io.myxi.server.internal;
+
+import java.io.IOException;
+import java.nio.channels.CancelledKeyException;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import org.java_websocket.framing.CloseFrame;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes the outgoing frames of plain (non-TLS) connections on one thread of its own, instead of
+ * Java-WebSocket's selector thread.
+ *
+ * <p>Why: for every frame the library sets write interest and wakes its selector, and its selector
+ * loop never removes a key it selected only for writing from the selected-key set. Every
+ * connection that was ever written to therefore stays there, and every wake-up walks all of them,
+ * each with a needless write attempt and interest change: with 5,000 connections one event for one
+ * session cost the node ~220 µs of CPU (found with JFR under the S2 benchmark). Here a sender only
+ * marks its connection dirty (once until it is written) and wakes this thread, which writes the
+ * dirty connections and nothing else. A socket that does not take everything (a slow reader) is
+ * watched for room by this thread's selector. Writing on the senders' threads instead was tried:
+ * it serialised a broadcast's thousands of writes on the one thread that fans events out, and
+ * halved broadcast throughput at saturation.
+ *
+ * <p>Closing a connection after its last frame ({@code flushAndClose}) is done here too, as the
+ * library does on its selector thread.
+ *
+ * <p>Thread-safe: {@link #onWriteDemand} is called by any thread that sends.
+ */
+final class SocketWriter implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(SocketWriter.class);
+
+  private final Queue<MyxiWebSocket> dirty = new ConcurrentLinkedQueue<>();
+  /** Made on first need. Guarded by this. */
+  private Selector selector;
+  private Thread thread;
+  private volatile boolean closed;
+
+  /**
+   * Called after the library queued bytes for {@code webSocket}. Returns false when this writer
+   * does not handle the connection (TLS): the library's own path must be taken.
+   */
+  boolean onWriteDemand(MyxiWebSocket webSocket) {
+    if (!(webSocket.getChannel() instanceof CountingChannel channel) || !channel.isPlain()) {
+      return false;
+    }
+    if (channel.markDirty()) {
+      dirty.add(webSocket);
+      Selector own = selector();
+      if (own != null) {
+        own.wakeup();
+      } else {
+        // Stopped: nothing is written any more, and the socket must not stay open.
+        webSocket.outQueue.clear();
+        closeQuietly(channel);
+      }
+    }
+    return true;
+  }
+
+  /** The writer thread's selector, started on first use; null once closed. */
+  private synchronized Selector selector() {
+    if (closed) {
+      return null;
+    }
+    if (selector == null) {
+      try {
+        selector = Selector.open();
+      } catch (IOException e) {
+        throw new IllegalStateException("cannot open a selector for the socket writer", e);
+      }
+      Selector own = selector;
+      thread = new Thread(() -> run(own), "myxi-socket-writer");
+      thread.setDaemon(true);
+      thread.start();
+    }
+    return selector;
+  }
+
+  private void run(Selector selector) {
+    while (!closed) {
+      try {
+        if (dirty.isEmpty()) {
+          selector.select();
+        } else {
+          selector.selectNow();
+        }
+        writeWhereThereIsRoom(selector);
+        writeDirty(selector);
+      } catch (IOException | RuntimeException e) {
+        if (!closed) {
+          log.warn("Socket writer: {}", e.toString(), e);
+        }
+      }
+    }
+  }
+
+  /** Connections whose socket was full and has room now. */
+  private void writeWhereThereIsRoom(Selector selector) {
+    for (Iterator<SelectionKey> keys = selector.selectedKeys().iterator(); keys.hasNext(); ) {
+      SelectionKey key = keys.next();
+      keys.remove();
+      write((MyxiWebSocket) key.attachment(), selector);
+    }
+  }
+
+  private void writeDirty(Selector selector) {
+    for (MyxiWebSocket webSocket; (webSocket = dirty.poll()) != null; ) {
+      write(webSocket, selector);
+    }
+  }
+
+  /**
+   * Writes what the connection has queued. A full socket is watched for room (selector may be null
+   * when stopping: it is then dropped). Runs on the writer thread, or on the stopping thread once
+   * the writer thread has ended.
+   */
+  private static void write(MyxiWebSocket webSocket, Selector selector) {
+    if (!(webSocket.getChannel() instanceof CountingChannel channel)) {
+      return;
+    }
+    // Cleared before writing: what a sender queues meanwhile makes the connection dirty again.
+    channel.clearDirty();
+    SelectionKey key = selector == null ? null : channel.socket().keyFor(selector);
+    try {
+      if (channel.flush(webSocket.outQueue)) {
+        if (key != null && key.isValid()) {
+          key.interestOps(0);
+        }
+        if (webSocket.isFlushAndClose()) {
+          webSocket.closeConnection();
+        }
+      } else if (selector == null) {
+        webSocket.closeConnection(CloseFrame.ABNORMAL_CLOSE, "server stopped before the peer read everything");
+      } else if (key == null) {
+        channel.socket().register(selector, SelectionKey.OP_WRITE, webSocket);
+      } else if (key.isValid()) {
+        key.interestOps(SelectionKey.OP_WRITE);
+      }
+    } catch (ClosedChannelException | CancelledKeyException e) {
+      // Closed meanwhile: nothing left to write.
+    } catch (IOException e) {
+      webSocket.closeConnection(CloseFrame.ABNORMAL_CLOSE, e.getMessage());
+    }
+  }
+
+  private static void closeQuietly(CountingChannel channel) {
+    try {
+      channel.socket().close();
+    } catch (IOException e) {
+      log.debug("Socket writer: closing a socket after stop: {}", e.toString());
+    }
+  }
+
+  /**
+   * Stops the thread, then writes what is still queued (close frames of a stopping server) and
+   * closes those connections; connections still waiting for room are dropped.
+   */
+  @Override
+  public void close() {
+    Selector own;
+    Thread writerThread;
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      own = selector;
+      writerThread = thread;
+    }
+    if (own == null) {
+      return;
+    }
+    own.wakeup();
+    try {
+      writerThread.join(2000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    for (MyxiWebSocket webSocket; (webSocket = dirty.poll()) != null; ) {
+      write(webSocket, null);
+    }
+    for (SelectionKey key : List.copyOf(own.keys())) {
+      if (key.attachment() instanceof MyxiWebSocket webSocket) {
+        webSocket.closeConnection(CloseFrame.ABNORMAL_CLOSE, "server stopped before the peer read everything");
+      }
+    }
+    try {
+      own.close();
+    } catch (IOException e) {
+      log.debug("Socket writer: closing its selector: {}", e.toString());
+    }
+  }
+}
