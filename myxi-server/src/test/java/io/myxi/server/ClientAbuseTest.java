@@ -355,6 +355,30 @@ class ClientAbuseTest {
     assertThat(client.call("Ping", null).path("event").asText()).isEqualTo("Pong");
   }
 
+  /**
+   * A connection over the cap is closed in the same instant it opens: the close frame is queued
+   * right behind the handshake response, while the socket writer may be writing that response.
+   * The writer once closed the socket in between and stranded the close frame (8 of 80 attempts).
+   */
+  @Test
+  void a_close_right_after_the_handshake_always_reaches_the_client() throws Exception {
+    start(builder -> {});
+    // A fresh node each time: the race showed on nodes that had just started.
+    for (int attempt = 1; attempt <= 30; attempt++) {
+      MyxiServer capped = MyxiServer.builder(myxi).port(0).bindAddress("127.0.0.1").touchInterval(Duration.ZERO)
+          .shutdownWindow(Duration.ZERO).maxConnections(1).build().start();
+      try (TestClient admitted = TestClient.connect(capped.port());
+          RawWebSocket refused = RawWebSocket.connect(capped.port(), Map.of())) {
+        assertThat(refused.status()).isEqualTo(101);
+        RawWebSocket.Frame frame = refused.readFrame();
+        assertThat(frame.opcode()).as("attempt %d", attempt).isEqualTo(8);
+        assertThat(frame.closeCode()).as("attempt %d", attempt).isEqualTo(CloseCodes.TOO_MANY_CONNECTIONS);
+      } finally {
+        capped.stop();
+      }
+    }
+  }
+
   @Test
   void the_connection_cap_closes_extra_connections_with_4004() throws Exception {
     start(builder -> builder.maxConnections(3));

@@ -133,7 +133,10 @@ final class SocketWriter implements AutoCloseable {
         if (key != null && key.isValid()) {
           key.interestOps(0);
         }
-        if (webSocket.isFlushAndClose()) {
+        // In this order: the close frame is queued before the close is flagged, so once the flag
+        // is seen, an empty queue means the close frame is written. Otherwise the sender marked
+        // the connection dirty again and the next round writes it and closes.
+        if (webSocket.isFlushAndClose() && webSocket.outQueue.isEmpty()) {
           webSocket.closeConnection();
         }
       } else if (selector == null) {
