@@ -2,13 +2,13 @@ package io.myxi.server.internal;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ByteChannel;
+import java.nio.channels.SelectableChannel;
+import java.nio.channels.SocketChannel;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Queue;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.nio.channels.ByteChannel;
-import java.nio.channels.SelectableChannel;
-import java.nio.channels.SocketChannel;
 import org.java_websocket.WrappedByteChannel;
 
 /**
@@ -115,7 +115,7 @@ final class CountingChannel implements WrappedByteChannel {
    * LingeringClose}). Only for plain sockets: a TLS connection closes with its own close_notify.
    */
   void lingerOnClose() {
-    lingerOnClose = lingeringClose != null && channel == socket;
+    lingerOnClose = isPlain();
   }
 
   @Override

@@ -23,7 +23,7 @@ import java.util.concurrent.TimeUnit;
  * is there and reschedules itself.
  */
 final class LingeringClose implements AutoCloseable {
-  static final long LINGER_MILLIS = 2000;
+  private static final long LINGER_MILLIS = 2000;
   private static final long ROUND_MILLIS = 20;
   /** Bytes dropped per round at most, so a flooding peer cannot hold the timer thread. */
   private static final int MAX_BYTES_PER_ROUND = 1024 * 1024;
@@ -50,11 +50,6 @@ final class LingeringClose implements AutoCloseable {
     }
     lingering.add(socket);
     drain(socket, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(LINGER_MILLIS));
-  }
-
-  /** Sockets half-closed and not yet closed: for tests and stats. */
-  int lingeringCount() {
-    return lingering.size();
   }
 
   private void drain(SocketChannel socket, long deadlineNanos) {
@@ -96,7 +91,7 @@ final class LingeringClose implements AutoCloseable {
     closeQuietly(socket);
   }
 
-  private static void closeQuietly(SocketChannel socket) {
+  static void closeQuietly(SocketChannel socket) {
     try {
       socket.close();
     } catch (IOException e) {

@@ -52,10 +52,6 @@ final class MyxiWebSocketFactory implements WebSocketServerFactory {
     return handshaking;
   }
 
-  LingeringClose lingeringClose() {
-    return lingeringClose;
-  }
-
   @Override
   public void close() {
     socketWriter.close();

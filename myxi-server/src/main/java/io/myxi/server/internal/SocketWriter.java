@@ -58,7 +58,7 @@ final class SocketWriter implements AutoCloseable {
       } else {
         // Stopped: nothing is written any more, and the socket must not stay open.
         webSocket.outQueue.clear();
-        closeQuietly(channel);
+        LingeringClose.closeQuietly(channel.socket());
       }
     }
     return true;
@@ -150,14 +150,6 @@ final class SocketWriter implements AutoCloseable {
       // Closed meanwhile: nothing left to write.
     } catch (IOException e) {
       webSocket.closeConnection(CloseFrame.ABNORMAL_CLOSE, e.getMessage());
-    }
-  }
-
-  private static void closeQuietly(CountingChannel channel) {
-    try {
-      channel.socket().close();
-    } catch (IOException e) {
-      log.debug("Socket writer: closing a socket after stop: {}", e.toString());
     }
   }
 
