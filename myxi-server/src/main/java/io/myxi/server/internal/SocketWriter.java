@@ -9,6 +9,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.java_websocket.framing.CloseFrame;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,8 +38,10 @@ final class SocketWriter implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SocketWriter.class);
 
   private final Queue<MyxiWebSocket> dirty = new ConcurrentLinkedQueue<>();
-  /** Made on first need. Guarded by this. */
-  private Selector selector;
+  /** A wake-up is on its way to the writer thread: senders of a broadcast need not send another. */
+  private final AtomicBoolean wakeUpPending = new AtomicBoolean();
+  /** Made on first need (under this lock); read without it on every send. */
+  private volatile Selector selector;
   private Thread thread;
   private volatile boolean closed;
 
@@ -52,20 +55,23 @@ final class SocketWriter implements AutoCloseable {
     }
     if (channel.markDirty()) {
       dirty.add(webSocket);
-      Selector own = selector();
-      if (own != null) {
-        own.wakeup();
-      } else {
+      Selector own = selector;
+      if (own == null) {
+        own = start();
+      }
+      if (closed || own == null) {
         // Stopped: nothing is written any more, and the socket must not stay open.
         webSocket.outQueue.clear();
         LingeringClose.closeQuietly(channel.socket());
+      } else if (wakeUpPending.compareAndSet(false, true)) {
+        own.wakeup();
       }
     }
     return true;
   }
 
-  /** The writer thread's selector, started on first use; null once closed. */
-  private synchronized Selector selector() {
+  /** Starts the writer thread on first use; null once closed. */
+  private synchronized Selector start() {
     if (closed) {
       return null;
     }
@@ -91,6 +97,9 @@ final class SocketWriter implements AutoCloseable {
         } else {
           selector.selectNow();
         }
+        // Cleared before taking the dirty connections: a sender that marks one after this wakes
+        // the next select; one that found a wake-up pending is taken below.
+        wakeUpPending.set(false);
         writeWhereThereIsRoom(selector);
         writeDirty(selector);
       } catch (IOException | RuntimeException e) {
