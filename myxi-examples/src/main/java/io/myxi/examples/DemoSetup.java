@@ -12,8 +12,8 @@ import java.util.Map;
  * the broker, the ports and the built-in token {@code Authenticate}; this adds the rest.
  *
  * <pre>
- * java -cp myxi-server/target/myxi-server.jar:myxi-examples/target/myxi-examples-0.1.0.jar \
- *     io.myxi.server.Main start --config myxi-examples/myxi-demo.yml
+ * java -cp myxi-service/target/myxi-server.jar:myxi-examples/target/myxi-examples-0.1.0.jar \
+ *     io.myxi.service.Main start --config myxi-examples/myxi-demo.yml
  * </pre>
  *
  * <p>Found through {@code META-INF/services/io.myxi.MyxiSetup}.
