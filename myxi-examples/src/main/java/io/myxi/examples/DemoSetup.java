@@ -1,8 +1,8 @@
 package io.myxi.examples;
 
 import io.myxi.Authorizer;
-import io.myxi.Myxi;
 import io.myxi.MyxiSetup;
+import io.myxi.Registrar;
 import java.time.Instant;
 import java.util.Map;
 
@@ -20,8 +20,8 @@ import java.util.Map;
  */
 public final class DemoSetup implements MyxiSetup {
   @Override
-  public void configure(Myxi.Builder builder) {
-    builder
+  public void configure(Registrar registrar) {
+    registrar
         .action("SayHello", request -> request.reply("HelloThere", Map.of("time", Instant.now().getEpochSecond())))
         // Any signed-in user may follow any widget.
         .exchange("widgets", Authorizer.authenticated())

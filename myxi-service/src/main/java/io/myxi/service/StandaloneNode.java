@@ -207,7 +207,7 @@ public final class StandaloneNode {
     for (MyxiSetup setup : setups) {
       String name = setup.getClass().getName();
       try {
-        setup.configure(builder);
+        setup.configure(new SetupRegistrar(builder));
       } catch (Exception | LinkageError e) {
         throw new ConfigException("setup " + name + " failed: " + e);
       }
