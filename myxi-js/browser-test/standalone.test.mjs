@@ -1,4 +1,4 @@
-// A page in Debian's Chromium against the runnable server (myxi-server.jar) on RabbitMQ, the way a
+// A page in Debian's Chromium against the runnable server (myxi-service/target/myxi-server.jar) on RabbitMQ, the way a
 // non-Java application uses Myxi: the page loads /myxi.js from the node, authenticates with a
 // token minted by the jar, receives an event published through RabbitMQ and one through the
 // admin API, is told about a denied subscription and about a revocation by the application's
@@ -17,7 +17,7 @@ import { freePort, startJava } from '../test-support/java-process.mjs';
 
 const packageDir = new URL('..', import.meta.url);
 const artifactsDir = new URL('test-artifacts/', packageDir);
-const serverJar = new URL('../myxi-server/target/myxi-server.jar', packageDir).pathname;
+const serverJar = new URL('../myxi-service/target/myxi-server.jar', packageDir).pathname;
 const rabbitmqUrl = process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const secret = 'browser-test-secret-0123456789abcdef0123456789';
 const prefix = `browser-${process.pid}-${Date.now()}.`;

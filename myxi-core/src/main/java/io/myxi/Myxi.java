@@ -157,7 +157,7 @@ public final class Myxi implements AutoCloseable {
   }
 
   /** Builds {@link Myxi} instances. Not thread-safe. */
-  public static final class Builder {
+  public static final class Builder implements Registrar {
     private final Map<String, ActionDefinition> actions = new LinkedHashMap<>();
     private final Map<String, Authorizer> authorizers = new LinkedHashMap<>();
     private Broker broker;

@@ -3,7 +3,6 @@ package io.myxi.examples;
 import io.myxi.Authorizer;
 import io.myxi.Myxi;
 import io.myxi.broker.Broker;
-import io.myxi.broker.Brokers;
 import io.myxi.server.MyxiServer;
 import java.time.Instant;
 import java.util.Map;
@@ -31,7 +30,7 @@ public final class DemoServer {
   }
 
   public static void main(String[] args) {
-    Broker broker = Brokers.fromEnvironment();
+    Broker broker = ExampleSettings.brokerFromEnvironment();
     Myxi myxi = buildMyxi(broker);
     MyxiServer server = MyxiServer.builder(myxi).build().start();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {

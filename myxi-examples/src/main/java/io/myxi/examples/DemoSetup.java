@@ -1,8 +1,8 @@
 package io.myxi.examples;
 
 import io.myxi.Authorizer;
-import io.myxi.Myxi;
 import io.myxi.MyxiSetup;
+import io.myxi.Registrar;
 import java.time.Instant;
 import java.util.Map;
 
@@ -12,16 +12,16 @@ import java.util.Map;
  * the broker, the ports and the built-in token {@code Authenticate}; this adds the rest.
  *
  * <pre>
- * java -cp myxi-server/target/myxi-server.jar:myxi-examples/target/myxi-examples-0.1.0.jar \
- *     io.myxi.server.Main start --config myxi-examples/myxi-demo.yml
+ * java -cp myxi-service/target/myxi-server.jar:myxi-examples/target/myxi-examples-0.1.0.jar \
+ *     io.myxi.service.Main start --config myxi-examples/myxi-demo.yml
  * </pre>
  *
  * <p>Found through {@code META-INF/services/io.myxi.MyxiSetup}.
  */
 public final class DemoSetup implements MyxiSetup {
   @Override
-  public void configure(Myxi.Builder builder) {
-    builder
+  public void configure(Registrar registrar) {
+    registrar
         .action("SayHello", request -> request.reply("HelloThere", Map.of("time", Instant.now().getEpochSecond())))
         // Any signed-in user may follow any widget.
         .exchange("widgets", Authorizer.authenticated())

@@ -1,13 +1,14 @@
 package io.myxi.examples;
 
 import io.myxi.broker.Broker;
-import io.myxi.broker.Brokers;
+import io.myxi.broker.InProcessBroker;
+import io.myxi.broker.RabbitMqBroker;
 
 /** Ports, addresses and the broker of the examples, from the environment with local defaults. */
 final class ExampleSettings {
   private ExampleSettings() {}
 
-  /** Builds an example on {@code Brokers.fromEnvironment()}. */
+  /** Builds an example on {@link #brokerFromEnvironment()}. */
   @FunctionalInterface
   interface ExampleFactory<T extends AutoCloseable> {
     T create(Broker broker) throws Exception;
@@ -15,7 +16,7 @@ final class ExampleSettings {
 
   /** Starts an example on the environment's broker; SIGTERM or Ctrl-C stops both, example first. */
   static <T extends AutoCloseable> T launch(ExampleFactory<T> factory) throws Exception {
-    Broker broker = Brokers.fromEnvironment();
+    Broker broker = brokerFromEnvironment();
     T example = factory.create(broker);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
@@ -27,6 +28,20 @@ final class ExampleSettings {
       }
     }, "example-shutdown"));
     return example;
+  }
+
+  /**
+   * A started {@link RabbitMqBroker} for the URI in {@code RABBITMQ_URL} when that variable is set,
+   * else a new {@link InProcessBroker}. The application's choice: the library reads no environment.
+   */
+  static Broker brokerFromEnvironment() {
+    String url = System.getenv("RABBITMQ_URL");
+    if (url == null || url.isBlank()) {
+      return new InProcessBroker();
+    }
+    RabbitMqBroker broker = RabbitMqBroker.builder().uri(url).build();
+    broker.start();
+    return broker;
   }
 
   static int port(String variable, int fallback) {

@@ -3,7 +3,7 @@ package io.myxi.examples;
 import io.myxi.Authorizer;
 import io.myxi.Myxi;
 import io.myxi.broker.Broker;
-import io.myxi.broker.Brokers;
+import io.myxi.broker.InProcessBroker;
 import io.myxi.broker.RabbitMqBroker;
 import io.myxi.server.MyxiServer;
 import java.time.Duration;
@@ -86,7 +86,7 @@ public final class TwoNodesExample implements AutoCloseable {
   static Supplier<Broker> brokersFromEnvironment() {
     String url = System.getenv("RABBITMQ_URL");
     if (url == null || url.isBlank()) {
-      Broker shared = Brokers.fromEnvironment();
+      Broker shared = new InProcessBroker();
       return () -> new SharedBroker(shared);
     }
     return () -> {

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The plug-in way: {@code java -cp myxi-server.jar:myxi-examples.jar io.myxi.server.Main start}
+ * The plug-in way: {@code java -cp myxi-server.jar:myxi-examples.jar io.myxi.service.Main start}
  * finds {@link DemoSetup} through the ServiceLoader and serves its actions and exchanges next to
  * the configured ones, with the built-in token Authenticate.
  */
@@ -38,7 +38,7 @@ class DemoSetupIT {
     Map<String, String> env = Map.of("MYXI_AUTH_SECRET", SECRET, "RABBITMQ_URL", RabbitMqFixture.uri(), "MYXI_EXCHANGE_PREFIX", RabbitMqFixture.unique("demo") + ".");
 
     Path tokenOut = dir.resolve("token.out");
-    Process token = process(List.of(java, "-cp", classpath, "io.myxi.server.Main", "token", "--user", "alice"), env, tokenOut);
+    Process token = process(List.of(java, "-cp", classpath, "io.myxi.service.Main", "token", "--user", "alice"), env, tokenOut);
     try {
       assertThat(token.waitFor(60, TimeUnit.SECONDS)).isTrue();
     } finally {
@@ -47,7 +47,7 @@ class DemoSetupIT {
     String aliceToken = Files.readString(tokenOut).trim();
 
     Path log = dir.resolve("node.log");
-    Process node = process(List.of(java, "-XX:TieredStopAtLevel=1", "-cp", classpath, "io.myxi.server.Main", "start", "--config", System.getProperty("demo.config"),
+    Process node = process(List.of(java, "-XX:TieredStopAtLevel=1", "-cp", classpath, "io.myxi.service.Main", "start", "--config", System.getProperty("demo.config"),
         "--port", "0", "--bind-address", "127.0.0.1", "--admin-enabled", "false", "--shutdown-window", "0s"), env, log);
     try {
       int[] port = new int[1];

@@ -1,0 +1,22 @@
+package io.myxi;
+
+/**
+ * Where actions and exchanges are registered, and nothing else: what a {@link MyxiSetup} receives
+ * from the runnable server, which owns the broker, the exchange prefix and the other options.
+ * {@link Myxi.Builder} implements it, so code that registers on a {@code Registrar} works on a
+ * builder too.
+ *
+ * <p>Not thread-safe, like the builder. Each method refuses a blank name, a {@code null} handler or
+ * authorizer and a name already registered with {@link IllegalArgumentException} (or {@link
+ * NullPointerException}).
+ */
+public interface Registrar {
+  /** Registers an action any session may call. */
+  Registrar action(String name, ActionHandler handler);
+
+  /** Registers an action only authenticated sessions may call; others get {@code AuthRequired}. */
+  Registrar authenticatedAction(String name, ActionHandler handler);
+
+  /** Registers an exchange and the authorizer that decides who may subscribe to its keys. */
+  Registrar exchange(String name, Authorizer authorizer);
+}

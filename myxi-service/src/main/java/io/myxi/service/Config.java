@@ -1,0 +1,149 @@
+package io.myxi.service;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/** The effective, validated configuration: every key's value and where it came from. */
+public final class Config {
+  /** Where a value came from, strongest first. */
+  public enum Source {
+    FLAG, ENV, FILE, DEFAULT
+  }
+
+  /** One key's value; {@code value} is null when the key is not set. */
+  public record Entry(Object value, Source source, String origin) {}
+
+  private final Map<String, Entry> entries;
+
+  Config(Map<String, Entry> entries) {
+    this.entries = Map.copyOf(entries);
+  }
+
+  public Entry entry(String key) {
+    Entry entry = entries.get(ConfigKeys.get(key).name());
+    return entry == null ? new Entry(null, Source.DEFAULT, "default") : entry;
+  }
+
+  public boolean isSet(String key) {
+    return entry(key).value() != null;
+  }
+
+  public String string(String key) {
+    return (String) entry(key).value();
+  }
+
+  public int integer(String key) {
+    return (Integer) entry(key).value();
+  }
+
+  public double decimal(String key) {
+    return (Double) entry(key).value();
+  }
+
+  public boolean bool(String key) {
+    return (Boolean) entry(key).value();
+  }
+
+  public Duration duration(String key) {
+    return (Duration) entry(key).value();
+  }
+
+  public Path path(String key) {
+    return (Path) entry(key).value();
+  }
+
+  @SuppressWarnings("unchecked")
+  public List<String> list(String key) {
+    Object value = entry(key).value();
+    return value == null ? List.of() : (List<String>) value;
+  }
+
+  @SuppressWarnings("unchecked")
+  public List<ExchangeRule> exchanges() {
+    Object value = entry(ConfigKeys.EXCHANGES_KEY).value();
+    return value == null ? List.of() : (List<ExchangeRule>) value;
+  }
+
+  /** Whether signed session tokens are configured (so the built-in Authenticate exists). */
+  public boolean tokensEnabled() {
+    return isSet(ConfigKeys.AUTH_SECRET) || isSet(ConfigKeys.AUTH_PUBLIC_KEY_FILE);
+  }
+
+  public boolean inProcessBroker() {
+    return ConfigKeys.IN_PROCESS.equals(string(ConfigKeys.BROKER_URL));
+  }
+
+  /** The effective configuration as YAML-like lines, secrets masked, each with its source. */
+  public String describe() {
+    StringBuilder out = new StringBuilder();
+    for (ConfigKey key : ConfigKeys.ALL) {
+      Entry entry = entry(key.name());
+      String comment = "  # " + entry.origin();
+      if (key.type() == ConfigKey.Type.EXCHANGES) {
+        List<ExchangeRule> rules = exchanges();
+        out.append(key.name()).append(':').append(rules.isEmpty() ? " {}" : "").append(comment).append('\n');
+        for (ExchangeRule rule : rules) {
+          out.append("  ").append(rule.name()).append(": {access: ").append(rule.access().word());
+          if (rule.url() != null) {
+            out.append(", url: ").append(Redaction.uri(rule.url()));
+          }
+          if (rule.timeout() != null) {
+            out.append(", timeout: ").append(Durations.format(rule.timeout()));
+          }
+          if (rule.cacheTtl() != null) {
+            out.append(", cache_ttl: ").append(Durations.format(rule.cacheTtl()));
+          }
+          out.append("}\n");
+        }
+        continue;
+      }
+      out.append(key.name()).append(": ").append(display(key, entry.value())).append(comment).append('\n');
+    }
+    return out.toString();
+  }
+
+  static String display(ConfigKey key, Object value) {
+    if (value == null) {
+      return "~";
+    }
+    if (key.name().equals(ConfigKeys.BROKER_URL)) {
+      return value.equals(ConfigKeys.IN_PROCESS) ? ConfigKeys.IN_PROCESS : Redaction.uri((String) value);
+    }
+    if (key.name().equals(ConfigKeys.AUTHORIZATION_URL)) {
+      return Redaction.uri((String) value);
+    }
+    if (key.secret()) {
+      return ((String) value).isEmpty() ? "\"\"" : "'****'";
+    }
+    if (value instanceof Duration duration) {
+      return Durations.format(duration);
+    }
+    if (value instanceof List<?> list) {
+      return list.toString();
+    }
+    if (value instanceof String text && text.isEmpty()) {
+      return "\"\"";
+    }
+    return String.valueOf(value);
+  }
+
+  /** Hides the password of a URI, for logs and check-config. */
+  static final class Redaction {
+    private Redaction() {}
+
+    static String uri(String uri) {
+      try {
+        String userInfo = URI.create(uri).getRawUserInfo();
+        if (userInfo == null || !userInfo.contains(":")) {
+          return uri;
+        }
+        return uri.replace(userInfo + "@", userInfo.substring(0, userInfo.indexOf(':')) + ":***@");
+      } catch (IllegalArgumentException e) {
+        return "(unparseable URI)";
+      }
+    }
+  }
+}

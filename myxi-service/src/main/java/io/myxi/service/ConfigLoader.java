@@ -1,0 +1,634 @@
+package io.myxi.service;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.myxi.service.Config.Entry;
+import io.myxi.service.Config.Source;
+import io.myxi.service.ExchangeRule.Access;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Reads the configuration from a YAML file, the environment and flags, in that order of
+ * increasing strength, and checks it. Every problem is collected and reported at once, each naming
+ * its key, where the value came from and why it is refused.
+ */
+public final class ConfigLoader {
+  /** Environment variable naming the configuration file when {@code --config} is not given. */
+  public static final String CONFIG_ENV = "MYXI_CONFIG";
+  /** {@code MYXI_*} variables that are not configuration keys but are read elsewhere. */
+  private static final Set<String> OTHER_ENV = Set.of(CONFIG_ENV, "MYXI_ADMIN_URL");
+  private static final Set<String> EXCHANGE_FIELDS = Set.of("access", "url", "timeout", "cache_ttl");
+  private static final int MAX_NAME_BYTES = 255;
+
+  private final List<String> problems = new ArrayList<>();
+
+  private ConfigLoader() {}
+
+  /**
+   * @param file the YAML file, or null for none
+   * @param environment the process environment
+   * @param flags values given on the command line, by key name
+   */
+  public static Config load(Path file, Map<String, String> environment, Map<String, String> flags) throws ConfigException {
+    return new ConfigLoader().run(file, environment, flags);
+  }
+
+  private Config run(Path file, Map<String, String> environment, Map<String, String> flags) throws ConfigException {
+    Map<String, JsonNode> fromFile = file == null ? Map.of() : readFile(file);
+    checkEnvironmentNames(environment);
+    String fileName = file == null ? null : file.toString();
+    Map<String, Entry> entries = new LinkedHashMap<>();
+    for (ConfigKey key : ConfigKeys.ALL) {
+      Entry entry = resolve(key, fromFile, fileName, environment, flags);
+      if (entry != null) {
+        entries.put(key.name(), entry);
+      }
+    }
+    for (String name : flags.keySet()) {
+      if (!ConfigKeys.exists(name)) {
+        problems.add(name + ": unknown key given as a flag");
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw new ConfigException(problems);
+    }
+    Config config = new Config(entries);
+    checkTogether(config);
+    if (!problems.isEmpty()) {
+      throw new ConfigException(problems);
+    }
+    return config;
+  }
+
+  // ---------------------------------------------------------------- the file
+
+  private Map<String, JsonNode> readFile(Path file) throws ConfigException {
+    String text;
+    try {
+      text = Files.readString(file, StandardCharsets.UTF_8);
+    } catch (NoSuchFileException e) {
+      throw new ConfigException("config file " + file + ": not found");
+    } catch (IOException e) {
+      throw new ConfigException("config file " + file + ": cannot be read (" + e.getMessage() + ")");
+    }
+    JsonNode root;
+    try {
+      root = new YAMLMapper().readTree(text);
+    } catch (JsonProcessingException e) {
+      String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr();
+      throw new ConfigException("config file " + file + ": not valid YAML" + where + " (" + e.getOriginalMessage() + ")");
+    }
+    Map<String, JsonNode> values = new LinkedHashMap<>();
+    if (root == null || root.isMissingNode() || root.isNull()) {
+      return values; // An empty file: every key at its default.
+    }
+    if (!root.isObject()) {
+      throw new ConfigException("config file " + file + ": expected a mapping of keys (key: value), found " + describeNode(root));
+    }
+    flatten("", root, file, values);
+    return values;
+  }
+
+  private void flatten(String prefix, JsonNode node, Path file, Map<String, JsonNode> values) {
+    Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
+    while (fields.hasNext()) {
+      Map.Entry<String, JsonNode> field = fields.next();
+      String name = prefix + field.getKey();
+      JsonNode value = field.getValue();
+      if (prefix.isEmpty() && ConfigKeys.SECTIONS.contains(name)) {
+        if (value.isObject()) {
+          flatten(name + ".", value, file, values);
+        } else if (!value.isNull()) {
+          problems.add(name + ": expected a section of keys (" + keysOf(name) + ") in " + file + ", found " + describeNode(value));
+        }
+      } else if (!ConfigKeys.exists(name)) {
+        problems.add(name + ": unknown key in " + file + suggestion(name));
+      } else if (value.isNull()) {
+        continue; // "key:" with nothing after it means the default.
+      } else {
+        values.put(name, value);
+      }
+    }
+  }
+
+  private static String keysOf(String section) {
+    List<String> keys = new ArrayList<>();
+    for (ConfigKey key : ConfigKeys.ALL) {
+      if (key.name().startsWith(section + ".")) {
+        keys.add(key.name().substring(section.length() + 1));
+      }
+    }
+    return String.join(", ", keys);
+  }
+
+  // ---------------------------------------------------------------- the environment
+
+  private void checkEnvironmentNames(Map<String, String> environment) {
+    Set<String> known = new TreeSet<>(OTHER_ENV);
+    for (ConfigKey key : ConfigKeys.ALL) {
+      known.add(key.env());
+    }
+    for (String name : new TreeSet<>(environment.keySet())) {
+      if (name.startsWith("MYXI_") && !known.contains(name)) {
+        problems.add(name + ": unknown environment variable" + suggestEnv(name, known));
+      }
+    }
+  }
+
+  private static String suggestEnv(String name, Set<String> known) {
+    String best = closest(name, known);
+    return best == null ? "" : " (did you mean " + best + "?)";
+  }
+
+  // ---------------------------------------------------------------- one key
+
+  private Entry resolve(ConfigKey key, Map<String, JsonNode> fromFile, String fileName, Map<String, String> environment, Map<String, String> flags) {
+    String flag = flags.get(key.name());
+    if (flag != null) {
+      return parsed(key, flag, Source.FLAG, "flag " + key.flag());
+    }
+    for (String env : key.envNames()) {
+      String value = environment.get(env);
+      if (value != null && !value.isBlank()) {
+        return parsed(key, value, Source.ENV, "env " + env);
+      }
+    }
+    JsonNode node = fromFile.get(key.name());
+    if (node != null) {
+      return fromNode(key, node, "file " + fileName);
+    }
+    if (key.defaultValue() == null) {
+      return null;
+    }
+    return parsed(key, key.defaultValue(), Source.DEFAULT, "default");
+  }
+
+  private Entry parsed(ConfigKey key, String text, Source source, String origin) {
+    Object value = parse(key, text.trim(), origin);
+    return value == null ? null : new Entry(value, source, origin);
+  }
+
+  private Entry fromNode(ConfigKey key, JsonNode node, String origin) {
+    if (key.type() == ConfigKey.Type.EXCHANGES) {
+      Object rules = exchangesFromNode(node, origin);
+      return rules == null ? null : new Entry(rules, Source.FILE, origin);
+    }
+    if (key.type() == ConfigKey.Type.LIST && node.isArray()) {
+      List<String> items = new ArrayList<>();
+      for (JsonNode item : node) {
+        if (!item.isValueNode()) {
+          problems.add(key.name() + ": expected a list of strings (" + origin + "), found " + describeNode(item) + " in it");
+          return null;
+        }
+        items.add(item.asText());
+      }
+      Object value = listValue(key, items, origin);
+      return value == null ? null : new Entry(value, Source.FILE, origin);
+    }
+    if (!node.isValueNode()) {
+      problems.add(key.name() + ": expected " + expected(key) + " (" + origin + "), found " + describeNode(node));
+      return null;
+    }
+    return parsed(key, node.asText(), Source.FILE, origin);
+  }
+
+  private Object parse(ConfigKey key, String text, String origin) {
+    String where = " (" + origin + ")";
+    switch (key.type()) {
+      case STRING:
+        // An empty value unsets a key that has no default (a flag can so override the file).
+        return text.isEmpty() && key.defaultValue() == null ? null : text;
+      case PATH:
+        return text.isEmpty() ? null : Path.of(text);
+      case INT: {
+        long parsed;
+        try {
+          parsed = Long.parseLong(text);
+        } catch (NumberFormatException e) {
+          problems.add(key.name() + ": expected a whole number" + where + ", got '" + text + "'");
+          return null;
+        }
+        if (parsed < key.min() || parsed > key.max()) {
+          problems.add(key.name() + ": must be in " + key.min() + ".." + key.max() + where + ", got " + parsed);
+          return null;
+        }
+        return (int) parsed;
+      }
+      case DECIMAL: {
+        double parsed;
+        try {
+          parsed = Double.parseDouble(text);
+        } catch (NumberFormatException e) {
+          problems.add(key.name() + ": expected a number" + where + ", got '" + text + "'");
+          return null;
+        }
+        if (!(parsed >= key.min() && parsed <= key.max())) {
+          problems.add(key.name() + ": must be in " + key.min() + ".." + key.max() + where + ", got " + text);
+          return null;
+        }
+        return parsed;
+      }
+      case BOOLEAN:
+        if (text.equalsIgnoreCase("true")) {
+          return true;
+        }
+        if (text.equalsIgnoreCase("false")) {
+          return false;
+        }
+        problems.add(key.name() + ": expected true or false" + where + ", got '" + text + "'");
+        return null;
+      case DURATION: {
+        Duration parsed = Durations.parse(text);
+        if (parsed == null) {
+          problems.add(key.name() + ": expected a duration with a unit, such as 500ms, 10s, 5m or 1h" + where + ", got '" + text + "'");
+        }
+        return parsed;
+      }
+      case CHOICE:
+        for (String choice : key.choices()) {
+          if (choice.equalsIgnoreCase(text)) {
+            return choice;
+          }
+        }
+        problems.add(key.name() + ": expected one of " + String.join(", ", key.choices()) + where + ", got '" + text + "'");
+        return null;
+      case LIST: {
+        List<String> items = new ArrayList<>();
+        for (String item : text.split(",")) {
+          if (!item.isBlank()) {
+            items.add(item.trim());
+          }
+        }
+        return listValue(key, items, origin);
+      }
+      case EXCHANGES:
+        return exchangesFromText(text, origin);
+      default:
+        throw new IllegalStateException(key.type().toString());
+    }
+  }
+
+  private Object listValue(ConfigKey key, List<String> items, String origin) {
+    if (key.name().equals(ConfigKeys.TRUSTED_PROXIES)) {
+      for (String item : items) {
+        if (!isIpLiteral(item)) {
+          problems.add(key.name() + ": '" + item + "' is not an IP address (" + origin + ")");
+          return null;
+        }
+      }
+    }
+    return List.copyOf(items);
+  }
+
+  private static boolean isIpLiteral(String text) {
+    if (!text.chars().allMatch(c -> Character.digit(c, 16) >= 0 || c == '.' || c == ':')) {
+      return false;
+    }
+    try {
+      InetAddress.getByName(text); // A literal: no DNS look-up happens.
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  // ---------------------------------------------------------------- exchanges
+
+  /** {@code widgets=token,news=public}: the environment's and the flag's form. */
+  private Object exchangesFromText(String text, String origin) {
+    List<ExchangeRule> rules = new ArrayList<>();
+    Set<String> seen = new TreeSet<>();
+    for (String part : text.split(",")) {
+      if (part.isBlank()) {
+        continue;
+      }
+      int equals = part.indexOf('=');
+      if (equals <= 0) {
+        problems.add("exchanges: expected name=rule[,name=rule...] such as widgets=token,news=public (" + origin + "), got '" + part.trim() + "'");
+        return null;
+      }
+      String name = part.substring(0, equals).trim();
+      ExchangeRule rule = exchange(name, part.substring(equals + 1).trim(), null, null, null, origin);
+      if (rule == null) {
+        return null;
+      }
+      if (!seen.add(name)) {
+        problems.add("exchanges." + name + ": named twice (" + origin + ")");
+        return null;
+      }
+      rules.add(rule);
+    }
+    return List.copyOf(rules);
+  }
+
+  private Object exchangesFromNode(JsonNode node, String origin) {
+    if (!node.isObject()) {
+      problems.add("exchanges: expected a mapping of exchange names to rules (" + origin + "), found " + describeNode(node));
+      return null;
+    }
+    List<ExchangeRule> rules = new ArrayList<>();
+    int before = problems.size();
+    Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
+    while (fields.hasNext()) {
+      Map.Entry<String, JsonNode> field = fields.next();
+      String name = field.getKey();
+      JsonNode value = field.getValue();
+      String path = "exchanges." + name;
+      if (value.isTextual()) {
+        ExchangeRule rule = exchange(name, value.textValue(), null, null, null, origin);
+        if (rule != null) {
+          rules.add(rule);
+        }
+        continue;
+      }
+      if (!value.isObject()) {
+        problems.add(path + ": expected a rule (public, authenticated, token, http) or {access: ..} (" + origin + "), found " + describeNode(value));
+        continue;
+      }
+      for (Iterator<String> names = value.fieldNames(); names.hasNext(); ) {
+        String field2 = names.next();
+        if (!EXCHANGE_FIELDS.contains(field2)) {
+          problems.add(path + "." + field2 + ": unknown key in " + origin.substring("file ".length()) + " (an exchange has access, url, timeout, cache_ttl)");
+        }
+      }
+      JsonNode access = value.get("access");
+      if (access == null || !access.isTextual()) {
+        problems.add(path + ".access: required: one of public, authenticated, token, http (" + origin + ")");
+        continue;
+      }
+      String url = textField(value, path, "url", origin);
+      Duration timeout = durationField(value, path, "timeout", origin);
+      Duration cacheTtl = durationField(value, path, "cache_ttl", origin);
+      ExchangeRule rule = exchange(name, access.textValue(), url, timeout, cacheTtl, origin);
+      if (rule != null) {
+        rules.add(rule);
+      }
+    }
+    return problems.size() == before ? List.copyOf(rules) : null;
+  }
+
+  private String textField(JsonNode object, String path, String field, String origin) {
+    JsonNode node = object.get(field);
+    if (node == null || node.isNull()) {
+      return null;
+    }
+    if (!node.isTextual()) {
+      problems.add(path + "." + field + ": expected a string (" + origin + "), found " + describeNode(node));
+      return null;
+    }
+    return node.textValue();
+  }
+
+  private Duration durationField(JsonNode object, String path, String field, String origin) {
+    JsonNode node = object.get(field);
+    if (node == null || node.isNull()) {
+      return null;
+    }
+    Duration parsed = node.isValueNode() ? Durations.parse(node.asText()) : null;
+    if (parsed == null) {
+      problems.add(path + "." + field + ": expected a duration with a unit, such as 500ms, 2s or 1m (" + origin + "), got '" + node.asText() + "'");
+    }
+    return parsed;
+  }
+
+  private ExchangeRule exchange(String name, String accessText, String url, Duration timeout, Duration cacheTtl, String origin) {
+    String path = "exchanges." + name;
+    if (name.isEmpty() || name.getBytes(StandardCharsets.UTF_8).length > MAX_NAME_BYTES) {
+      problems.add(path + ": an exchange name must have 1 to " + MAX_NAME_BYTES + " bytes (" + origin + ")");
+      return null;
+    }
+    Access access = Access.parse(accessText.trim());
+    if (access == null) {
+      problems.add(path + ": unknown access rule '" + accessText + "', expected one of public, authenticated, token, http (" + origin + ")");
+      return null;
+    }
+    if (access != Access.HTTP && (url != null || timeout != null || cacheTtl != null)) {
+      problems.add(path + ": url, timeout and cache_ttl only apply to access http (" + origin + ")");
+      return null;
+    }
+    if (url != null && !isHttpUrl(url)) {
+      problems.add(path + ".url: expected an http:// or https:// URL (" + origin + "), got '" + url + "'");
+      return null;
+    }
+    return new ExchangeRule(name, access, url, timeout, cacheTtl);
+  }
+
+  private static boolean isHttpUrl(String text) {
+    try {
+      URI uri = URI.create(text);
+      return ("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) && uri.getHost() != null;
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+  }
+
+  // ---------------------------------------------------------------- keys that depend on each other
+
+  private void checkTogether(Config config) {
+    String brokerUrl = config.string(ConfigKeys.BROKER_URL);
+    if (!config.inProcessBroker()) {
+      try {
+        URI uri = URI.create(brokerUrl);
+        if (!"amqp".equals(uri.getScheme()) && !"amqps".equals(uri.getScheme())) {
+          problems.add(ConfigKeys.BROKER_URL + ": expected amqp://, amqps:// or in-process (" + config.entry(ConfigKeys.BROKER_URL).origin() + "), got " + Config.Redaction.uri(brokerUrl));
+        }
+      } catch (IllegalArgumentException e) {
+        problems.add(ConfigKeys.BROKER_URL + ": not a URI (" + config.entry(ConfigKeys.BROKER_URL).origin() + ")");
+      }
+    }
+    boolean amqps = brokerUrl.startsWith("amqps:");
+    for (String key : List.of(ConfigKeys.BROKER_CA_FILE, ConfigKeys.BROKER_CLIENT_CERT_FILE, ConfigKeys.BROKER_CLIENT_KEY_FILE)) {
+      if (config.isSet(key) && !amqps) {
+        problems.add(key + ": only applies to an amqps:// broker.url");
+      }
+    }
+    if (config.isSet(ConfigKeys.BROKER_CLIENT_CERT_FILE) != config.isSet(ConfigKeys.BROKER_CLIENT_KEY_FILE)) {
+      problems.add(ConfigKeys.BROKER_CLIENT_KEY_FILE + ": broker.client_cert_file and broker.client_key_file go together");
+    }
+    if (config.duration(ConfigKeys.BROKER_MAX_RECOVERY_DELAY).compareTo(config.duration(ConfigKeys.BROKER_RECOVERY_DELAY)) < 0) {
+      problems.add(ConfigKeys.BROKER_MAX_RECOVERY_DELAY + ": must not be shorter than broker.recovery_delay");
+    }
+    for (String key : List.of(ConfigKeys.BROKER_CONNECTION_TIMEOUT, ConfigKeys.BROKER_HEARTBEAT, ConfigKeys.BROKER_RECOVERY_DELAY,
+        ConfigKeys.BROKER_MAX_RECOVERY_DELAY, ConfigKeys.BROKER_PUBLISH_TIMEOUT, ConfigKeys.BROKER_BIND_TIMEOUT, ConfigKeys.CONNECTION_LOST_TIMEOUT,
+        ConfigKeys.AUTHORIZATION_TIMEOUT)) {
+      if (config.duration(key).isZero()) {
+        problems.add(key + ": must be longer than 0 (" + config.entry(key).origin() + ")");
+      }
+    }
+    if (config.string(ConfigKeys.EXCHANGE_PREFIX).getBytes(StandardCharsets.UTF_8).length > 100) {
+      problems.add(ConfigKeys.EXCHANGE_PREFIX + ": at most 100 bytes");
+    }
+
+    checkAuth(config);
+    checkExchanges(config);
+    checkTls(config);
+    checkAdmin(config);
+    for (ConfigKey key : ConfigKeys.ALL) {
+      if (key.type() == ConfigKey.Type.PATH && !key.name().equals(ConfigKeys.PIDFILE) && config.isSet(key.name())) {
+        Path path = config.path(key.name());
+        if (!Files.isRegularFile(path) || !Files.isReadable(path)) {
+          problems.add(key.name() + ": file " + path + " does not exist or cannot be read (" + config.entry(key.name()).origin() + ")");
+        }
+      }
+    }
+  }
+
+  private void checkAuth(Config config) {
+    String algorithm = config.string(ConfigKeys.AUTH_ALGORITHM);
+    boolean secret = config.isSet(ConfigKeys.AUTH_SECRET);
+    boolean publicKey = config.isSet(ConfigKeys.AUTH_PUBLIC_KEY_FILE);
+    boolean algorithmChosen = config.entry(ConfigKeys.AUTH_ALGORITHM).source() != Source.DEFAULT;
+    if (secret && publicKey) {
+      problems.add(ConfigKeys.AUTH_SECRET + ": set auth.secret (HS256) or auth.public_key_file (RS256, ES256), not both");
+      return;
+    }
+    if (algorithm.equals("HS256")) {
+      if (publicKey) {
+        problems.add(ConfigKeys.AUTH_ALGORITHM + ": auth.public_key_file needs RS256 or ES256, not HS256");
+      } else if (secret && config.string(ConfigKeys.AUTH_SECRET).getBytes(StandardCharsets.UTF_8).length < 32) {
+        problems.add(ConfigKeys.AUTH_SECRET + ": must be at least 32 bytes for HS256 (" + config.entry(ConfigKeys.AUTH_SECRET).origin() + ")");
+      } else if (!secret && algorithmChosen) {
+        problems.add(ConfigKeys.AUTH_SECRET + ": required for auth.algorithm HS256 (set it in the file or as MYXI_AUTH_SECRET)");
+      }
+    } else {
+      if (secret) {
+        problems.add(ConfigKeys.AUTH_ALGORITHM + ": auth.secret needs HS256, not " + algorithm);
+      } else if (!publicKey) {
+        problems.add(ConfigKeys.AUTH_PUBLIC_KEY_FILE + ": required for auth.algorithm " + algorithm + " (set it in the file or as MYXI_AUTH_PUBLIC_KEY_FILE)");
+      }
+    }
+  }
+
+  private void checkExchanges(Config config) {
+    for (ExchangeRule rule : config.exchanges()) {
+      if (rule.access() == Access.TOKEN && !config.tokensEnabled()) {
+        problems.add(ConfigKeys.AUTH_SECRET + ": required by exchanges." + rule.name() + " (access token): set auth.secret (MYXI_AUTH_SECRET) or auth.public_key_file");
+      }
+      if (rule.access() == Access.HTTP && rule.url() == null) {
+        if (!config.isSet(ConfigKeys.AUTHORIZATION_URL)) {
+          problems.add("exchanges." + rule.name() + ".url: required for access http, or set authorization.url");
+        }
+      }
+      String full = config.string(ConfigKeys.EXCHANGE_PREFIX) + rule.name();
+      if (full.getBytes(StandardCharsets.UTF_8).length > MAX_NAME_BYTES) {
+        problems.add("exchanges." + rule.name() + ": longer than " + MAX_NAME_BYTES + " bytes with exchange_prefix");
+      }
+    }
+    if (config.isSet(ConfigKeys.AUTHORIZATION_URL) && !isHttpUrl(config.string(ConfigKeys.AUTHORIZATION_URL))) {
+      problems.add(ConfigKeys.AUTHORIZATION_URL + ": expected an http:// or https:// URL, got '" + config.string(ConfigKeys.AUTHORIZATION_URL) + "'");
+    }
+  }
+
+  private void checkTls(Config config) {
+    boolean pem = config.isSet(ConfigKeys.TLS_CERT_FILE) || config.isSet(ConfigKeys.TLS_KEY_FILE);
+    boolean keystore = config.isSet(ConfigKeys.TLS_KEYSTORE_FILE);
+    if (pem && keystore) {
+      problems.add(ConfigKeys.TLS_KEYSTORE_FILE + ": set tls.cert_file and tls.key_file, or tls.keystore_file, not both");
+    } else if (pem && !(config.isSet(ConfigKeys.TLS_CERT_FILE) && config.isSet(ConfigKeys.TLS_KEY_FILE))) {
+      problems.add((config.isSet(ConfigKeys.TLS_CERT_FILE) ? ConfigKeys.TLS_KEY_FILE : ConfigKeys.TLS_CERT_FILE) + ": tls.cert_file and tls.key_file go together");
+    }
+  }
+
+  private void checkAdmin(Config config) {
+    if (!config.bool(ConfigKeys.ADMIN_ENABLED)) {
+      return;
+    }
+    String bind = config.string(ConfigKeys.ADMIN_BIND_ADDRESS);
+    boolean loopback;
+    try {
+      loopback = InetAddress.getByName(bind).isLoopbackAddress();
+    } catch (IOException e) {
+      problems.add(ConfigKeys.ADMIN_BIND_ADDRESS + ": cannot be resolved: " + bind);
+      return;
+    }
+    boolean token = config.isSet(ConfigKeys.ADMIN_TOKEN) && !config.string(ConfigKeys.ADMIN_TOKEN).isEmpty();
+    if (!token && !loopback) {
+      problems.add(ConfigKeys.ADMIN_TOKEN + ": required when admin.bind_address (" + bind + ") is not a loopback address (set MYXI_ADMIN_TOKEN)");
+    } else if (!token && config.bool(ConfigKeys.ADMIN_REQUIRE_TOKEN)) {
+      problems.add(ConfigKeys.ADMIN_TOKEN + ": required because admin.require_token is true (set MYXI_ADMIN_TOKEN)");
+    } else if (token && config.string(ConfigKeys.ADMIN_TOKEN).length() < 16) {
+      problems.add(ConfigKeys.ADMIN_TOKEN + ": must be at least 16 characters");
+    }
+  }
+
+  // ---------------------------------------------------------------- messages
+
+  private static String expected(ConfigKey key) {
+    return switch (key.type()) {
+      case INT -> "a whole number";
+      case DECIMAL -> "a number";
+      case BOOLEAN -> "true or false";
+      case DURATION -> "a duration such as 10s";
+      case LIST -> "a list";
+      case CHOICE -> "one of " + String.join(", ", key.choices());
+      default -> "a string";
+    };
+  }
+
+  private static String describeNode(JsonNode node) {
+    if (node.isObject()) {
+      return "a mapping";
+    }
+    if (node.isArray()) {
+      return "a list";
+    }
+    return "'" + node.asText() + "'";
+  }
+
+  private static String suggestion(String name) {
+    List<String> names = new ArrayList<>();
+    for (ConfigKey key : ConfigKeys.ALL) {
+      names.add(key.name());
+    }
+    String best = closest(name, names);
+    return best == null ? "" : " (did you mean " + best + "?)";
+  }
+
+  /** The candidate within a small edit distance of {@code name}, if any. */
+  private static String closest(String name, Iterable<String> candidates) {
+    String best = null;
+    int bestDistance = Math.max(2, name.length() / 4) + 1;
+    for (String candidate : candidates) {
+      int distance = editDistance(name, candidate);
+      if (distance < bestDistance) {
+        best = candidate;
+        bestDistance = distance;
+      }
+    }
+    return best;
+  }
+
+  private static int editDistance(String a, String b) {
+    int[] previous = new int[b.length() + 1];
+    int[] current = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      previous[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      current[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+        current[j] = Math.min(Math.min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + cost);
+      }
+      int[] swap = previous;
+      previous = current;
+      current = swap;
+    }
+    return previous[b.length()];
+  }
+}

@@ -1,0 +1,113 @@
+package io.myxi.service;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.auth0.jwt.JWT;
+import com.auth0.jwt.algorithms.Algorithm;
+import com.auth0.jwt.interfaces.DecodedJWT;
+import io.myxi.testing.RabbitMqFixture;
+import io.myxi.testing.TestClient;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.ServerSocket;
+import java.time.Instant;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The CLI's commands in process: exit codes and messages. */
+class CliTest {
+  private final NodeHarness harness = new NodeHarness();
+
+  @AfterEach
+  void tearDown() {
+    harness.close();
+  }
+
+  record Run(int code, String out, String err) {}
+
+  private static Run run(Map<String, String> env, String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = Cli.run(env, new PrintWriter(out, true), new PrintWriter(err, true), args);
+    return new Run(code, out.toString(), err.toString());
+  }
+
+  @Test
+  void token_mints_a_jwt_with_sub_exp_grants_and_extra_claims() {
+    Run run = run(Map.of("MYXI_AUTH_SECRET", NodeHarness.SECRET), "token", "-u", "alice", "-g", "widgets:*", "-g", "users:alice", "--ttl", "15m",
+        "--claim", "org=7", "--claim", "role=admin", "--issuer", "https://app.example");
+    assertThat(run.code()).as(run.err()).isZero();
+    DecodedJWT jwt = JWT.require(Algorithm.HMAC256(NodeHarness.SECRET)).withIssuer("https://app.example").build().verify(run.out().trim());
+    assertThat(jwt.getSubject()).isEqualTo("alice");
+    assertThat(jwt.getClaim("grants").asList(String.class)).containsExactly("widgets:*", "users:alice");
+    assertThat(jwt.getClaim("org").asInt()).isEqualTo(7);
+    assertThat(jwt.getClaim("role").asString()).isEqualTo("admin");
+    assertThat(jwt.getExpiresAtAsInstant()).isBetween(Instant.now().plusSeconds(800), Instant.now().plusSeconds(901));
+  }
+
+  @Test
+  void token_refuses_a_missing_secret_and_bad_arguments() {
+    Run noSecret = run(Map.of(), "token", "--user", "alice");
+    assertThat(noSecret.code()).isEqualTo(Cli.BAD_CONFIGURATION);
+    assertThat(noSecret.err()).contains("auth.secret: a secret of at least 32 bytes is required to sign HS256 tokens (--secret or MYXI_AUTH_SECRET)");
+    Run badGrant = run(Map.of("MYXI_AUTH_SECRET", NodeHarness.SECRET), "token", "--user", "alice", "--grant", "widgets");
+    assertThat(badGrant.code()).isEqualTo(Cli.BAD_CONFIGURATION);
+    assertThat(badGrant.err()).contains("--grant: expected EXCHANGE:PATTERN such as widgets:*, got 'widgets'");
+    Run badTtl = run(Map.of("MYXI_AUTH_SECRET", NodeHarness.SECRET), "token", "--user", "alice", "--ttl", "forever");
+    assertThat(badTtl.code()).isEqualTo(Cli.BAD_CONFIGURATION);
+    Run noUser = run(Map.of(), "token");
+    assertThat(noUser.code()).isEqualTo(Cli.BAD_CONFIGURATION);
+    assertThat(noUser.err()).contains("Missing required option: '--user=<user>'");
+  }
+
+  @Test
+  void publish_straight_to_rabbitmq_reaches_the_node_and_bad_payloads_are_refused() throws Exception {
+    StandaloneNode node = harness.start(Map.of("exchanges", "news=public"));
+    TestClient client = harness.connect(node);
+    client.call("Subscribe", Map.of("exchange", "news", "routing_key", "all"));
+    Run published = run(Map.of("RABBITMQ_URL", RabbitMqFixture.uri(), "MYXI_EXCHANGE_PREFIX", harness.prefix), "publish", "news", "all", "Hello", "{\"n\":1}");
+    assertThat(published.code()).as(published.err()).isZero();
+    assertThat(client.nextEvent("Hello").path("payload").path("n").asInt()).isEqualTo(1);
+
+    Run badJson = run(Map.of(), "publish", "news", "all", "Hello", "{nope");
+    assertThat(badJson.code()).isEqualTo(Cli.BAD_CONFIGURATION);
+    assertThat(badJson.err()).contains("PAYLOAD_JSON is not JSON");
+
+    Run unknownExchange = run(Map.of(), "publish", "--admin-url", "http://127.0.0.1:" + node.adminPort(), "nope", "all", "Hello");
+    assertThat(unknownExchange.code()).isEqualTo(Cli.BAD_CONFIGURATION);
+    assertThat(unknownExchange.err()).contains("HTTP 400").contains("InvalidExchange");
+  }
+
+  @Test
+  void status_and_publish_report_an_unreachable_node_with_exit_1() throws Exception {
+    int closedPort;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      closedPort = socket.getLocalPort();
+    }
+    Run status = run(Map.of(), "status", "--admin-url", "http://127.0.0.1:" + closedPort);
+    assertThat(status.code()).isEqualTo(Cli.FAILED);
+    assertThat(status.err()).contains("cannot reach the admin API at http://127.0.0.1:" + closedPort);
+    Run publish = run(Map.of("MYXI_ADMIN_URL", "http://127.0.0.1:" + closedPort), "publish", "news", "all", "Hello");
+    assertThat(publish.code()).isEqualTo(Cli.FAILED);
+  }
+
+  @Test
+  void status_prints_the_node_status_with_the_admin_token() throws Exception {
+    String adminToken = "admin-token-0123456789";
+    StandaloneNode node = harness.start(Map.of("admin.token", adminToken));
+    Run refused = run(Map.of(), "status", "--admin-url", "http://127.0.0.1:" + node.adminPort());
+    assertThat(refused.code()).isEqualTo(Cli.FAILED);
+    assertThat(refused.err()).contains("HTTP 401");
+    Run status = run(Map.of("MYXI_ADMIN_TOKEN", adminToken), "status", "--admin-url", "http://127.0.0.1:" + node.adminPort());
+    assertThat(status.code()).as(status.err()).isZero();
+    assertThat(status.out()).contains("\"node_id\" : \"" + node.server().nodeId() + "\"");
+  }
+
+  @Test
+  void no_command_prints_usage_and_exits_2() {
+    Run run = run(Map.of());
+    assertThat(run.code()).isEqualTo(Cli.BAD_CONFIGURATION);
+    assertThat(run.out()).startsWith("Usage: myxi-server");
+  }
+}

@@ -1,0 +1,231 @@
+package io.myxi.service;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.myxi.service.Config.Source;
+import io.myxi.service.ExchangeRule.Access;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+  private static final String SECRET = "0123456789abcdef0123456789abcdef";
+
+  @TempDir
+  Path dir;
+
+  private Path file(String yaml) throws IOException {
+    Path file = dir.resolve("myxi.yml");
+    Files.writeString(file, yaml);
+    return file;
+  }
+
+  private static List<String> problems(ThrowingLoad load) {
+    try {
+      load.run();
+    } catch (ConfigException e) {
+      return e.problems();
+    }
+    throw new AssertionError("expected a ConfigException");
+  }
+
+  interface ThrowingLoad {
+    void run() throws ConfigException;
+  }
+
+  @Test
+  void defaults_apply_when_nothing_is_set() throws Exception {
+    Config config = ConfigLoader.load(null, Map.of(), Map.of());
+    assertThat(config.integer(ConfigKeys.PORT)).isEqualTo(5005);
+    assertThat(config.integer(ConfigKeys.ADMIN_PORT)).isEqualTo(5006);
+    assertThat(config.string(ConfigKeys.ADMIN_BIND_ADDRESS)).isEqualTo("127.0.0.1");
+    assertThat(config.duration(ConfigKeys.AUTHORIZATION_TIMEOUT)).isEqualTo(Duration.ofSeconds(2));
+    assertThat(config.entry(ConfigKeys.PORT).source()).isEqualTo(Source.DEFAULT);
+    assertThat(config.tokensEnabled()).isFalse();
+    assertThat(config.exchanges()).isEmpty();
+  }
+
+  @Test
+  void flag_beats_env_beats_file_beats_default() throws Exception {
+    Path file = file("port: 7001\nshutdown_window: 3s\ntouch_interval: 10s\n");
+    Config fileOnly = ConfigLoader.load(file, Map.of(), Map.of());
+    assertThat(fileOnly.integer(ConfigKeys.PORT)).isEqualTo(7001);
+    assertThat(fileOnly.entry(ConfigKeys.PORT).source()).isEqualTo(Source.FILE);
+
+    Config env = ConfigLoader.load(file, Map.of("MYXI_PORT", "7002", "MYXI_SHUTDOWN_WINDOW", "4s"), Map.of());
+    assertThat(env.integer(ConfigKeys.PORT)).isEqualTo(7002);
+    assertThat(env.entry(ConfigKeys.PORT).origin()).isEqualTo("env MYXI_PORT");
+    assertThat(env.duration(ConfigKeys.SHUTDOWN_WINDOW)).isEqualTo(Duration.ofSeconds(4));
+    assertThat(env.duration(ConfigKeys.TOUCH_INTERVAL)).isEqualTo(Duration.ofSeconds(10));
+
+    Config flag = ConfigLoader.load(file, Map.of("MYXI_PORT", "7002"), Map.of("port", "7003"));
+    assertThat(flag.integer(ConfigKeys.PORT)).isEqualTo(7003);
+    assertThat(flag.entry(ConfigKeys.PORT).source()).isEqualTo(Source.FLAG);
+  }
+
+  @Test
+  void myxi_variables_beat_the_conventional_ones() throws Exception {
+    Config port = ConfigLoader.load(null, Map.of("PORT", "8080"), Map.of());
+    assertThat(port.integer(ConfigKeys.PORT)).isEqualTo(8080);
+    assertThat(ConfigLoader.load(null, Map.of("PORT", "8080", "MYXI_PORT", "9090"), Map.of()).integer(ConfigKeys.PORT)).isEqualTo(9090);
+
+    Config rabbit = ConfigLoader.load(null, Map.of("RABBITMQ_URL", "amqp://u:p@rabbit:5672"), Map.of());
+    assertThat(rabbit.string(ConfigKeys.BROKER_URL)).isEqualTo("amqp://u:p@rabbit:5672");
+    assertThat(ConfigLoader.load(null, Map.of("RABBITMQ_URL", "amqp://a", "MYXI_BROKER_URL", "amqp://b"), Map.of()).string(ConfigKeys.BROKER_URL)).isEqualTo("amqp://b");
+  }
+
+  @Test
+  void unknown_keys_are_refused_naming_the_key_and_a_suggestion() throws Exception {
+    Path file = file("broker:\n  hearbeat: 5s\nprot: 1\nlimits:\n  max_connection: 3\n");
+    assertThat(problems(() -> ConfigLoader.load(file, Map.of(), Map.of()))).containsExactly(
+        "broker.hearbeat: unknown key in " + file + " (did you mean broker.heartbeat?)",
+        "prot: unknown key in " + file + " (did you mean port?)",
+        "limits.max_connection: unknown key in " + file + " (did you mean limits.max_connections?)");
+  }
+
+  @Test
+  void unknown_myxi_environment_variables_are_refused() {
+    assertThat(problems(() -> ConfigLoader.load(null, Map.of("MYXI_BROKER_UR", "amqp://x"), Map.of())))
+        .containsExactly("MYXI_BROKER_UR: unknown environment variable (did you mean MYXI_BROKER_URL?)");
+  }
+
+  @Test
+  void bad_values_name_the_key_the_source_and_the_reason() throws Exception {
+    Path file = file("port: 70000\nbroker:\n  heartbeat: 10\nadmin:\n  enabled: yes please\nauth:\n  algorithm: HS512\nworker_threads: many\n");
+    assertThat(problems(() -> ConfigLoader.load(file, Map.of("MYXI_TOUCH_INTERVAL", "soon"), Map.of()))).containsExactlyInAnyOrder(
+        "port: must be in 0..65535 (file " + file + "), got 70000",
+        "broker.heartbeat: expected a duration with a unit, such as 500ms, 10s, 5m or 1h (file " + file + "), got '10'",
+        "admin.enabled: expected true or false (file " + file + "), got 'yes please'",
+        "auth.algorithm: expected one of HS256, RS256, ES256 (file " + file + "), got 'HS512'",
+        "worker_threads: expected a whole number (file " + file + "), got 'many'",
+        "touch_interval: expected a duration with a unit, such as 500ms, 10s, 5m or 1h (env MYXI_TOUCH_INTERVAL), got 'soon'");
+  }
+
+  @Test
+  void a_file_that_is_not_yaml_or_not_a_mapping_or_missing_is_refused() throws Exception {
+    Path broken = file("port: [1,\n");
+    assertThat(problems(() -> ConfigLoader.load(broken, Map.of(), Map.of())).get(0)).startsWith("config file " + broken + ": not valid YAML at line");
+    Path list = file("- port\n");
+    assertThat(problems(() -> ConfigLoader.load(list, Map.of(), Map.of()))).containsExactly("config file " + list + ": expected a mapping of keys (key: value), found a list");
+    Path missing = dir.resolve("nope.yml");
+    assertThat(problems(() -> ConfigLoader.load(missing, Map.of(), Map.of()))).containsExactly("config file " + missing + ": not found");
+    Path section = file("broker: amqp://localhost\n");
+    assertThat(problems(() -> ConfigLoader.load(section, Map.of(), Map.of())).get(0)).startsWith("broker: expected a section of keys (url, ca_file,");
+  }
+
+  @Test
+  void exchanges_come_from_the_file_in_short_and_long_form() throws Exception {
+    Path file = file("""
+        exchanges:
+          news: public
+          widgets: token
+          orders:
+            access: http
+            url: http://app.internal/myxi/authorize
+            timeout: 1500ms
+            cache_ttl: 30s
+          inbox: {access: authenticated}
+        auth:
+          secret: %s
+        """.formatted(SECRET));
+    List<ExchangeRule> rules = ConfigLoader.load(file, Map.of(), Map.of()).exchanges();
+    assertThat(rules).containsExactly(
+        new ExchangeRule("news", Access.PUBLIC, null, null, null),
+        new ExchangeRule("widgets", Access.TOKEN, null, null, null),
+        new ExchangeRule("orders", Access.HTTP, "http://app.internal/myxi/authorize", Duration.ofMillis(1500), Duration.ofSeconds(30)),
+        new ExchangeRule("inbox", Access.AUTHENTICATED, null, null, null));
+  }
+
+  @Test
+  void exchanges_come_from_env_and_flag_as_name_equals_rule() throws Exception {
+    Config env = ConfigLoader.load(null, Map.of("MYXI_EXCHANGES", "news=public, inbox=authenticated"), Map.of());
+    assertThat(env.exchanges()).extracting(ExchangeRule::name).containsExactly("news", "inbox");
+    Config flag = ConfigLoader.load(null, Map.of("MYXI_EXCHANGES", "news=public"), Map.of("exchanges", "orders=http", "authorization.url", "http://app/auth"));
+    assertThat(flag.exchanges()).containsExactly(new ExchangeRule("orders", Access.HTTP, null, null, null));
+    assertThat(problems(() -> ConfigLoader.load(null, Map.of("MYXI_EXCHANGES", "news"), Map.of())))
+        .containsExactly("exchanges: expected name=rule[,name=rule...] such as widgets=token,news=public (env MYXI_EXCHANGES), got 'news'");
+  }
+
+  @Test
+  void exchange_rules_are_checked() throws Exception {
+    Path file = file("""
+        exchanges:
+          a: publik
+          b: {acces: public}
+          c: {access: public, url: http://x/}
+          d: {access: http, url: "ftp://x/"}
+        """);
+    assertThat(problems(() -> ConfigLoader.load(file, Map.of(), Map.of()))).containsExactly(
+        "exchanges.a: unknown access rule 'publik', expected one of public, authenticated, token, http (file " + file + ")",
+        "exchanges.b.acces: unknown key in " + file + " (an exchange has access, url, timeout, cache_ttl)",
+        "exchanges.b.access: required: one of public, authenticated, token, http (file " + file + ")",
+        "exchanges.c: url, timeout and cache_ttl only apply to access http (file " + file + ")",
+        "exchanges.d.url: expected an http:// or https:// URL (file " + file + "), got 'ftp://x/'");
+  }
+
+  @Test
+  void missing_secrets_are_named() throws Exception {
+    Path tokenWithoutSecret = file("exchanges:\n  widgets: token\n");
+    assertThat(problems(() -> ConfigLoader.load(tokenWithoutSecret, Map.of(), Map.of())))
+        .containsExactly("auth.secret: required by exchanges.widgets (access token): set auth.secret (MYXI_AUTH_SECRET) or auth.public_key_file");
+    assertThat(problems(() -> ConfigLoader.load(null, Map.of("MYXI_AUTH_SECRET", "short"), Map.of())))
+        .containsExactly("auth.secret: must be at least 32 bytes for HS256 (env MYXI_AUTH_SECRET)");
+    assertThat(problems(() -> ConfigLoader.load(null, Map.of(), Map.of("auth.algorithm", "RS256"))))
+        .containsExactly("auth.public_key_file: required for auth.algorithm RS256 (set it in the file or as MYXI_AUTH_PUBLIC_KEY_FILE)");
+    assertThat(problems(() -> ConfigLoader.load(null, Map.of(), Map.of("admin.bind_address", "0.0.0.0"))))
+        .containsExactly("admin.token: required when admin.bind_address (0.0.0.0) is not a loopback address (set MYXI_ADMIN_TOKEN)");
+    assertThat(problems(() -> ConfigLoader.load(null, Map.of(), Map.of("admin.require_token", "true"))))
+        .containsExactly("admin.token: required because admin.require_token is true (set MYXI_ADMIN_TOKEN)");
+    assertThat(problems(() -> ConfigLoader.load(null, Map.of(), Map.of("exchanges", "orders=http"))))
+        .containsExactly("exchanges.orders.url: required for access http, or set authorization.url");
+  }
+
+  @Test
+  void keys_that_go_together_are_checked() throws Exception {
+    Path cert = Files.writeString(dir.resolve("cert.pem"), "x");
+    assertThat(problems(() -> ConfigLoader.load(null, Map.of(), Map.of("tls.cert_file", cert.toString()))))
+        .containsExactly("tls.key_file: tls.cert_file and tls.key_file go together");
+    assertThat(problems(() -> ConfigLoader.load(null, Map.of(), Map.of("broker.ca_file", cert.toString()))))
+        .containsExactly("broker.ca_file: only applies to an amqps:// broker.url");
+    assertThat(problems(() -> ConfigLoader.load(null, Map.of(), Map.of("auth.public_key_file", dir.resolve("missing.pem").toString(), "auth.algorithm", "ES256"))))
+        .containsExactly("auth.public_key_file: file " + dir.resolve("missing.pem") + " does not exist or cannot be read (flag --auth-public-key-file)");
+    assertThat(problems(() -> ConfigLoader.load(null, Map.of(), Map.of("broker.url", "http://rabbit"))))
+        .containsExactly("broker.url: expected amqp://, amqps:// or in-process (flag --broker-url), got http://rabbit");
+    assertThat(problems(() -> ConfigLoader.load(null, Map.of(), Map.of("trusted_proxies", "10.0.0.1,proxy.example.com"))))
+        .containsExactly("trusted_proxies: 'proxy.example.com' is not an IP address (flag --trusted-proxies)");
+  }
+
+  @Test
+  void describe_masks_secrets_and_names_sources() throws Exception {
+    Path file = file("auth:\n  secret: %s\nadmin:\n  token: admin-token-0123456789\nauthorization:\n  url: https://myxi:cb-pass@app/authorize\n".formatted(SECRET));
+    Config config = ConfigLoader.load(file, Map.of("RABBITMQ_URL", "amqp://app:hunter2@rabbit:5672/prod"), Map.of("port", "0"));
+    String described = config.describe();
+    assertThat(described).doesNotContain(SECRET).doesNotContain("hunter2").doesNotContain("admin-token-0123456789").doesNotContain("cb-pass");
+    assertThat(described).contains("auth.secret: '****'  # file " + file)
+        .contains("broker.url: amqp://app:***@rabbit:5672/prod  # env RABBITMQ_URL")
+        .contains("port: 0  # flag --port")
+        .contains("touch_interval: 1m  # default");
+  }
+
+  @Test
+  void lists_come_from_yaml_lists_or_commas() throws Exception {
+    Path file = file("allowed_origins:\n  - https://a.example\n  - https://b.example\ntrusted_proxies: 127.0.0.1, ::1\n");
+    Config config = ConfigLoader.load(file, Map.of(), Map.of());
+    assertThat(config.list(ConfigKeys.ALLOWED_ORIGINS)).containsExactly("https://a.example", "https://b.example");
+    assertThat(config.list(ConfigKeys.TRUSTED_PROXIES)).containsExactly("127.0.0.1", "::1");
+  }
+
+  @Test
+  void every_key_has_a_distinct_env_var_and_flag() {
+    assertThat(ConfigKeys.ALL.stream().map(ConfigKey::env).distinct().count()).isEqualTo(ConfigKeys.ALL.size());
+    assertThat(ConfigKeys.ALL.stream().map(ConfigKey::flag).distinct().count()).isEqualTo(ConfigKeys.ALL.size());
+    assertThat(ConfigKeys.get(ConfigKeys.BROKER_HEARTBEAT).env()).isEqualTo("MYXI_BROKER_HEARTBEAT");
+    assertThat(ConfigKeys.get(ConfigKeys.LIMITS_MAX_SUBSCRIPTIONS).flag()).isEqualTo("--limits-max-subscriptions-per-session");
+  }
+}
