@@ -1,6 +1,8 @@
 package io.myxi.broker;
 
+import io.myxi.broker.internal.Binding;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -22,8 +24,12 @@ public final class InProcessBroker implements Broker {
   private static final Logger log = LoggerFactory.getLogger(InProcessBroker.class);
   private static final AtomicInteger QUEUE_NUMBERS = new AtomicInteger();
 
-  /** exchange -> routing key -> queues bound. */
-  private final Map<String, Map<String, Set<InProcessQueue>>> routes = new ConcurrentHashMap<>();
+  /**
+   * (exchange, routing key) -> queues bound. The sets are immutable and replaced only inside
+   * {@code compute}, which is atomic per key: a bind can never add to a set that a concurrent unbind
+   * of another queue is removing from the map.
+   */
+  private final Map<Binding, Set<InProcessQueue>> routes = new ConcurrentHashMap<>();
   private final Set<InProcessQueue> queues = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -35,7 +41,7 @@ public final class InProcessBroker implements Broker {
     if (closed.get()) {
       throw new BrokerException("in-process broker is closed");
     }
-    Set<InProcessQueue> bound = routes.getOrDefault(exchange, Map.of()).get(routingKey);
+    Set<InProcessQueue> bound = routes.get(new Binding(exchange, routingKey));
     if (bound != null) {
       for (InProcessQueue queue : bound) {
         queue.deliver(exchange, routingKey, body);
@@ -72,10 +78,22 @@ public final class InProcessBroker implements Broker {
     }
   }
 
+  private static Set<InProcessQueue> with(Set<InProcessQueue> bound, InProcessQueue queue) {
+    Set<InProcessQueue> copy = new HashSet<>(bound);
+    copy.add(queue);
+    return Set.copyOf(copy);
+  }
+
+  private static Set<InProcessQueue> without(Set<InProcessQueue> bound, InProcessQueue queue) {
+    Set<InProcessQueue> copy = new HashSet<>(bound);
+    copy.remove(queue);
+    return Set.copyOf(copy);
+  }
+
   private final class InProcessQueue implements NodeQueue {
     private final String name = "myxi.in-process." + QUEUE_NUMBERS.incrementAndGet();
     private final NodeQueue.Listener listener;
-    private final Set<String> bindings = ConcurrentHashMap.newKeySet();
+    private final Set<Binding> bindings = ConcurrentHashMap.newKeySet();
     private final ExecutorService dispatcher;
     private final AtomicBoolean queueClosed = new AtomicBoolean();
 
@@ -107,27 +125,28 @@ public final class InProcessBroker implements Broker {
       if (queueClosed.get()) {
         throw new BrokerException("queue " + name + " is closed");
       }
-      routes.computeIfAbsent(exchange, e -> new ConcurrentHashMap<>())
-          .computeIfAbsent(routingKey, k -> ConcurrentHashMap.newKeySet())
-          .add(this);
-      bindings.add(exchange + '\0' + routingKey);
+      Binding binding = new Binding(exchange, routingKey);
+      bindings.add(binding);
+      routes.compute(binding, (key, bound) -> bound == null ? Set.of(this) : with(bound, this));
     }
 
     @Override
     public void unbind(String exchange, String routingKey) {
-      bindings.remove(exchange + '\0' + routingKey);
-      Map<String, Set<InProcessQueue>> byKey = routes.get(exchange);
-      if (byKey != null) {
-        byKey.computeIfPresent(routingKey, (key, bound) -> {
-          bound.remove(this);
-          return bound.isEmpty() ? null : bound;
-        });
-      }
+      Binding binding = new Binding(exchange, routingKey);
+      bindings.remove(binding);
+      routes.computeIfPresent(binding, (key, bound) -> {
+        Set<InProcessQueue> rest = without(bound, this);
+        return rest.isEmpty() ? null : rest;
+      });
     }
 
     @Override
     public Set<String> bindings() {
-      return Set.copyOf(bindings);
+      Set<String> joined = new HashSet<>();
+      for (Binding binding : bindings) {
+        joined.add(binding.joined());
+      }
+      return Set.copyOf(joined);
     }
 
     @Override
@@ -143,9 +162,8 @@ public final class InProcessBroker implements Broker {
     @Override
     public void close() {
       if (queueClosed.compareAndSet(false, true)) {
-        for (String binding : Set.copyOf(bindings)) {
-          int separator = binding.indexOf('\0');
-          unbind(binding.substring(0, separator), binding.substring(separator + 1));
+        for (Binding binding : Set.copyOf(bindings)) {
+          unbind(binding.exchange(), binding.routingKey());
         }
         queues.remove(this);
         dispatcher.shutdown();
