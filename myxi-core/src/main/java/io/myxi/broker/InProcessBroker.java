@@ -1,9 +1,8 @@
 package io.myxi.broker;
 
 import io.myxi.broker.internal.Binding;
+import io.myxi.broker.internal.RoutingTable;
 import java.time.Duration;
-import java.util.HashSet;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -12,6 +11,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,12 +25,7 @@ public final class InProcessBroker implements Broker {
   private static final Logger log = LoggerFactory.getLogger(InProcessBroker.class);
   private static final AtomicInteger QUEUE_NUMBERS = new AtomicInteger();
 
-  /**
-   * (exchange, routing key) -> queues bound. The sets are immutable and replaced only inside
-   * {@code compute}, which is atomic per key: a bind can never add to a set that a concurrent unbind
-   * of another queue is removing from the map.
-   */
-  private final Map<Binding, Set<InProcessQueue>> routes = new ConcurrentHashMap<>();
+  private final RoutingTable<InProcessQueue> routes = new RoutingTable<>();
   private final Set<InProcessQueue> queues = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -41,11 +37,8 @@ public final class InProcessBroker implements Broker {
     if (closed.get()) {
       throw new BrokerException("in-process broker is closed");
     }
-    Set<InProcessQueue> bound = routes.get(new Binding(exchange, routingKey));
-    if (bound != null) {
-      for (InProcessQueue queue : bound) {
-        queue.deliver(exchange, routingKey, body);
-      }
+    for (InProcessQueue queue : routes.route(new Binding(exchange, routingKey))) {
+      queue.deliver(exchange, routingKey, body);
     }
   }
 
@@ -54,7 +47,7 @@ public final class InProcessBroker implements Broker {
     if (closed.get()) {
       throw new BrokerException("in-process broker is closed");
     }
-    InProcessQueue queue = new InProcessQueue(Objects.requireNonNull(listener, "listener"));
+    InProcessQueue queue = new InProcessQueue(Objects.requireNonNull(listener, "listener"), routes, queues::remove);
     queues.add(queue);
     return queue;
   }
@@ -78,27 +71,20 @@ public final class InProcessBroker implements Broker {
     }
   }
 
-  private static Set<InProcessQueue> with(Set<InProcessQueue> bound, InProcessQueue queue) {
-    Set<InProcessQueue> copy = new HashSet<>(bound);
-    copy.add(queue);
-    return Set.copyOf(copy);
-  }
-
-  private static Set<InProcessQueue> without(Set<InProcessQueue> bound, InProcessQueue queue) {
-    Set<InProcessQueue> copy = new HashSet<>(bound);
-    copy.remove(queue);
-    return Set.copyOf(copy);
-  }
-
-  private final class InProcessQueue implements NodeQueue {
+  /** One node queue: its own bindings in the shared routing table and its own dispatch thread. */
+  private static final class InProcessQueue implements NodeQueue {
     private final String name = "myxi.in-process." + QUEUE_NUMBERS.incrementAndGet();
     private final NodeQueue.Listener listener;
+    private final RoutingTable<InProcessQueue> routes;
+    private final Consumer<InProcessQueue> onClose;
     private final Set<Binding> bindings = ConcurrentHashMap.newKeySet();
     private final ExecutorService dispatcher;
     private final AtomicBoolean queueClosed = new AtomicBoolean();
 
-    InProcessQueue(NodeQueue.Listener listener) {
+    InProcessQueue(NodeQueue.Listener listener, RoutingTable<InProcessQueue> routes, Consumer<InProcessQueue> onClose) {
       this.listener = listener;
+      this.routes = routes;
+      this.onClose = onClose;
       this.dispatcher = Executors.newSingleThreadExecutor(runnable -> {
         Thread thread = new Thread(runnable, name + "-dispatch");
         thread.setDaemon(true);
@@ -127,26 +113,19 @@ public final class InProcessBroker implements Broker {
       }
       Binding binding = new Binding(exchange, routingKey);
       bindings.add(binding);
-      routes.compute(binding, (key, bound) -> bound == null ? Set.of(this) : with(bound, this));
+      routes.add(binding, this);
     }
 
     @Override
     public void unbind(String exchange, String routingKey) {
       Binding binding = new Binding(exchange, routingKey);
       bindings.remove(binding);
-      routes.computeIfPresent(binding, (key, bound) -> {
-        Set<InProcessQueue> rest = without(bound, this);
-        return rest.isEmpty() ? null : rest;
-      });
+      routes.remove(binding, this);
     }
 
     @Override
     public Set<String> bindings() {
-      Set<String> joined = new HashSet<>();
-      for (Binding binding : bindings) {
-        joined.add(binding.joined());
-      }
-      return Set.copyOf(joined);
+      return bindings.stream().map(Binding::joined).collect(Collectors.toUnmodifiableSet());
     }
 
     @Override
@@ -165,7 +144,7 @@ public final class InProcessBroker implements Broker {
         for (Binding binding : Set.copyOf(bindings)) {
           unbind(binding.exchange(), binding.routingKey());
         }
-        queues.remove(this);
+        onClose.accept(this);
         dispatcher.shutdown();
       }
     }
