@@ -1,7 +1,10 @@
 package io.myxi.broker.internal;
 
+import io.myxi.broker.BrokerException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.IdentityHashMap;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArraySet;
 import java.util.concurrent.RejectedExecutionException;
@@ -49,8 +52,10 @@ public final class ConnectionSupervisor<C> {
   private final Connector<C> connector;
   private final Scheduler scheduler;
   private final String description;
-  /** Added and restored on the recovery thread; removed and closed on any thread. */
+  /** Added and removed on any thread; restored on the recovery thread. */
   private final Set<Participant<C>> participants = new CopyOnWriteArraySet<>();
+  /** The connection each participant was last restored on, so none is restored twice on one. */
+  private final Map<Participant<C>, C> restoredOn = new IdentityHashMap<>(); // recovery thread only
   private final AtomicBoolean started = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicLong reconnects = new AtomicLong();
@@ -72,7 +77,7 @@ public final class ConnectionSupervisor<C> {
   /** Starts connecting in the background. Returns at once; safe to call many times. */
   public void start() {
     if (closed.get()) {
-      throw new io.myxi.broker.BrokerException("RabbitMQ broker is closed");
+      throw new BrokerException("RabbitMQ broker is closed");
     }
     if (started.compareAndSet(false, true)) {
       execute(this::connect);
@@ -130,14 +135,14 @@ public final class ConnectionSupervisor<C> {
    * @throws io.myxi.broker.BrokerException once closed
    */
   public void register(Participant<C> participant) {
+    participants.add(participant);
     start();
     execute(() -> {
-      // Added on the recovery thread, so a connect() running meanwhile does not restore it twice.
-      participants.add(participant);
       C current = connection;
-      if (current != null) {
+      // A connect() that ran since the registration may have restored it on this connection already.
+      if (current != null && participants.contains(participant) && restoredOn.get(participant) != current) {
         try {
-          participant.restore(current);
+          restore(participant, current);
         } catch (Exception e) {
           log.warn("Could not declare the node queue on RabbitMQ: {}; reconnecting", AmqpSupport.rootMessage(e));
           connector.abort(current);
@@ -146,8 +151,16 @@ public final class ConnectionSupervisor<C> {
     });
   }
 
+  /** Forgets a participant (a closed node queue). Any thread. */
   public void unregister(Participant<C> participant) {
     participants.remove(participant);
+    execute(() -> restoredOn.remove(participant));
+  }
+
+  // Recovery thread only.
+  private void restore(Participant<C> participant, C current) throws Exception {
+    participant.restore(current);
+    restoredOn.put(participant, current);
   }
 
   /**
@@ -199,7 +212,7 @@ public final class ConnectionSupervisor<C> {
     try {
       fresh = connector.open(this::onLost);
       for (Participant<C> participant : participants) {
-        participant.restore(fresh);
+        restore(participant, fresh);
       }
     } catch (Exception e) {
       lastFailure = AmqpSupport.rootMessage(e);

@@ -6,7 +6,7 @@ import org.slf4j.LoggerFactory;
 
 /** Logs errors on the client's threads and, unlike the default, never closes a channel for them. */
 public final class LoggingExceptionHandler extends ForgivingExceptionHandler {
-  private static final Logger log = LoggerFactory.getLogger("io.myxi.broker.RabbitMqBroker");
+  private static final Logger log = LoggerFactory.getLogger(LoggingExceptionHandler.class);
 
   @Override
   protected void log(String message, Throwable e) {

@@ -213,9 +213,25 @@ class ConnectionSupervisorTest {
 
     scheduler.runUntilIdle();
     assertThat(connector.opened.get(0).open).as("dropped").isFalse();
+    assertThat(supervisor.lastFailure()).isEqualTo("IOException: queue.declare refused");
     scheduler.advance(100);
 
-    assertThat(participant.events).containsExactly("restore failed on #1", "lost: aborted", "restored on #2", "recovered: down at 0, up at 100");
+    assertThat(participant.events).containsExactly("restore failed on #1", "restored on #2");
+    assertThat(supervisor.current()).isSameAs(connector.opened.get(1));
+  }
+
+  @Test
+  void a_participant_registered_later_that_cannot_restore_drops_the_connection_for_everyone() {
+    supervisor.register(participant);
+    scheduler.runUntilIdle();
+    FakeParticipant late = new FakeParticipant();
+    late.restoreFailures = 1;
+
+    supervisor.register(late);
+    scheduler.advance(100);
+
+    assertThat(late.events).containsExactly("restore failed on #1", "lost: aborted", "restored on #2", "recovered: down at 0, up at 100");
+    assertThat(participant.events).containsExactly("restored on #1", "lost: aborted", "restored on #2", "recovered: down at 0, up at 100");
     assertThat(supervisor.current()).isSameAs(connector.opened.get(1));
   }
 
@@ -233,6 +249,17 @@ class ConnectionSupervisorTest {
     assertThat(supervisor.current()).isSameAs(connector.opened.get(1));
     assertThat(participant.events).containsExactly("restored on #1", "lost: gone", "restored on #2", "recovered: down at 0, up at 100");
     assertThat(connector.attempts).isEqualTo(2);
+  }
+
+  @Test
+  void a_participant_unregistered_before_its_registration_ran_is_never_restored() {
+    supervisor.register(participant);
+    supervisor.unregister(participant);
+
+    scheduler.runUntilIdle();
+
+    assertThat(supervisor.isConnected()).isTrue();
+    assertThat(participant.events).isEmpty();
   }
 
   @Test
