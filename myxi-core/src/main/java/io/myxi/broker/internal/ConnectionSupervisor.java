@@ -24,7 +24,9 @@ import org.slf4j.LoggerFactory;
  * the "recovery thread": connecting, restoring, handling a loss, counting failures. A loss is
  * reported on the client's connection thread; {@link #onLost} only queues it for the recovery
  * thread, so the backoff and the participants' state are never touched from there. Other threads
- * only read the volatile fields and wait on {@link #connectionChanged}.
+ * read the volatile fields, wait on {@link #connectionChanged}, add and remove participants (a
+ * concurrent set) and queue work with {@link #execute}; {@link #close} is the one writer of
+ * {@link #connection} off the recovery thread.
  *
  * @param <C> the connection type ({@code com.rabbitmq.client.Connection} in production)
  */
@@ -135,8 +137,8 @@ public final class ConnectionSupervisor<C> {
    * @throws io.myxi.broker.BrokerException once closed
    */
   public void register(Participant<C> participant) {
-    participants.add(participant);
     start();
+    participants.add(participant);
     execute(() -> {
       C current = connection;
       // A connect() that ran since the registration may have restored it on this connection already.
