@@ -1,7 +1,8 @@
 package io.myxi.broker;
 
+import io.myxi.broker.internal.Binding;
+import io.myxi.broker.internal.RoutingTable;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -10,6 +11,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,8 +25,7 @@ public final class InProcessBroker implements Broker {
   private static final Logger log = LoggerFactory.getLogger(InProcessBroker.class);
   private static final AtomicInteger QUEUE_NUMBERS = new AtomicInteger();
 
-  /** exchange -> routing key -> queues bound. */
-  private final Map<String, Map<String, Set<InProcessQueue>>> routes = new ConcurrentHashMap<>();
+  private final RoutingTable<InProcessQueue> routes = new RoutingTable<>();
   private final Set<InProcessQueue> queues = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -35,11 +37,8 @@ public final class InProcessBroker implements Broker {
     if (closed.get()) {
       throw new BrokerException("in-process broker is closed");
     }
-    Set<InProcessQueue> bound = routes.getOrDefault(exchange, Map.of()).get(routingKey);
-    if (bound != null) {
-      for (InProcessQueue queue : bound) {
-        queue.deliver(exchange, routingKey, body);
-      }
+    for (InProcessQueue queue : routes.route(new Binding(exchange, routingKey))) {
+      queue.deliver(exchange, routingKey, body);
     }
   }
 
@@ -48,7 +47,7 @@ public final class InProcessBroker implements Broker {
     if (closed.get()) {
       throw new BrokerException("in-process broker is closed");
     }
-    InProcessQueue queue = new InProcessQueue(Objects.requireNonNull(listener, "listener"));
+    InProcessQueue queue = new InProcessQueue(Objects.requireNonNull(listener, "listener"), routes, queues::remove);
     queues.add(queue);
     return queue;
   }
@@ -72,15 +71,20 @@ public final class InProcessBroker implements Broker {
     }
   }
 
-  private final class InProcessQueue implements NodeQueue {
+  /** One node queue: its own bindings in the shared routing table and its own dispatch thread. */
+  private static final class InProcessQueue implements NodeQueue {
     private final String name = "myxi.in-process." + QUEUE_NUMBERS.incrementAndGet();
     private final NodeQueue.Listener listener;
-    private final Set<String> bindings = ConcurrentHashMap.newKeySet();
+    private final RoutingTable<InProcessQueue> routes;
+    private final Consumer<InProcessQueue> onClose;
+    private final Set<Binding> bindings = ConcurrentHashMap.newKeySet();
     private final ExecutorService dispatcher;
     private final AtomicBoolean queueClosed = new AtomicBoolean();
 
-    InProcessQueue(NodeQueue.Listener listener) {
+    InProcessQueue(NodeQueue.Listener listener, RoutingTable<InProcessQueue> routes, Consumer<InProcessQueue> onClose) {
       this.listener = listener;
+      this.routes = routes;
+      this.onClose = onClose;
       this.dispatcher = Executors.newSingleThreadExecutor(runnable -> {
         Thread thread = new Thread(runnable, name + "-dispatch");
         thread.setDaemon(true);
@@ -107,27 +111,21 @@ public final class InProcessBroker implements Broker {
       if (queueClosed.get()) {
         throw new BrokerException("queue " + name + " is closed");
       }
-      routes.computeIfAbsent(exchange, e -> new ConcurrentHashMap<>())
-          .computeIfAbsent(routingKey, k -> ConcurrentHashMap.newKeySet())
-          .add(this);
-      bindings.add(exchange + '\0' + routingKey);
+      Binding binding = new Binding(exchange, routingKey);
+      bindings.add(binding);
+      routes.add(binding, this);
     }
 
     @Override
     public void unbind(String exchange, String routingKey) {
-      bindings.remove(exchange + '\0' + routingKey);
-      Map<String, Set<InProcessQueue>> byKey = routes.get(exchange);
-      if (byKey != null) {
-        byKey.computeIfPresent(routingKey, (key, bound) -> {
-          bound.remove(this);
-          return bound.isEmpty() ? null : bound;
-        });
-      }
+      Binding binding = new Binding(exchange, routingKey);
+      bindings.remove(binding);
+      routes.remove(binding, this);
     }
 
     @Override
     public Set<String> bindings() {
-      return Set.copyOf(bindings);
+      return bindings.stream().map(Binding::joined).collect(Collectors.toUnmodifiableSet());
     }
 
     @Override
@@ -143,11 +141,10 @@ public final class InProcessBroker implements Broker {
     @Override
     public void close() {
       if (queueClosed.compareAndSet(false, true)) {
-        for (String binding : Set.copyOf(bindings)) {
-          int separator = binding.indexOf('\0');
-          unbind(binding.substring(0, separator), binding.substring(separator + 1));
+        for (Binding binding : Set.copyOf(bindings)) {
+          unbind(binding.exchange(), binding.routingKey());
         }
-        queues.remove(this);
+        onClose.accept(this);
         dispatcher.shutdown();
       }
     }

@@ -5,9 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assumptions.assumeThat;
 import static org.awaitility.Awaitility.await;
 
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
 import io.myxi.testing.LogCapture;
 import io.myxi.testing.RabbitMqFixture;
 import io.myxi.testing.TcpProxy;
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -67,6 +71,7 @@ class RabbitMqFaultTest {
     final AtomicReference<Instant[]> lastRecovery = new AtomicReference<>();
     volatile RuntimeException throwOnDelivery;
     volatile Error errorOnDelivery;
+    volatile String disconnectedOn;
 
     @Override
     public void onDelivery(String exchange, String routingKey, byte[] body) {
@@ -82,6 +87,7 @@ class RabbitMqFaultTest {
 
     @Override
     public void onDisconnected(String reason) {
+      disconnectedOn = Thread.currentThread().getName();
       events.add("disconnected");
     }
 
@@ -324,5 +330,78 @@ class RabbitMqFaultTest {
     assertFlowing(recorder, "a");
     assertThat(recorder.events).isEmpty();
     assertThat(RabbitMqBroker.consumerChannelOf(queue).isOpen()).isTrue();
+  }
+
+  /** Deletes {@code name} on the broker through a connection of the test's own. */
+  private static void deleteExchange(String name) throws Exception {
+    ConnectionFactory factory = new ConnectionFactory();
+    factory.setUri(RabbitMqFixture.uri());
+    try (Connection connection = factory.newConnection(RabbitMqFixture.unique("myxi-test-admin"));
+        Channel channel = connection.createChannel()) {
+      channel.exchangeDelete(name);
+    }
+  }
+
+  /** Whether {@code name} exists on the broker, asked through a connection of the test's own. */
+  private static boolean exchangeExists(String name) throws Exception {
+    ConnectionFactory factory = new ConnectionFactory();
+    factory.setUri(RabbitMqFixture.uri());
+    try (Connection connection = factory.newConnection(RabbitMqFixture.unique("myxi-test-admin"))) {
+      Channel channel = connection.createChannel();
+      try {
+        channel.exchangeDeclarePassive(name);
+        return true;
+      } catch (IOException notFound) {
+        return false;
+      }
+    }
+  }
+
+  @Test
+  void publisher_only_broker_declares_a_deleted_exchange_again() throws Exception {
+    // `publisher` never opens a node queue: only its publishing connection exists.
+    publisher.publish(exchange, "k", bytes("before"), WAIT);
+    deleteExchange(exchange);
+    assertThat(exchangeExists(exchange)).isFalse();
+
+    publisher.publish(exchange, "k", bytes("after delete"), WAIT);
+    publisher.publish(exchange, "k", bytes("and again"), WAIT);
+
+    assertThat(exchangeExists(exchange)).isTrue();
+  }
+
+  @Test
+  void publisher_only_broker_declares_its_exchanges_again_on_a_new_connection() throws Exception {
+    proxy = TcpProxy.toRabbitMq();
+    try (RabbitMqBroker publishing = fastRecovery(proxy.amqpUri()).build()) {
+      publishing.publish(exchange, "k", bytes("before"), WAIT);
+
+      proxy.cutAll(); // As a broker restart would, the connection goes and the exchange with it.
+      deleteExchange(exchange);
+
+      await("publishing accepted again").atMost(WAIT).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
+          .until(() -> {
+            publishing.publish(exchange, "k", bytes("after"), Duration.ofSeconds(2));
+            return true;
+          });
+      assertThat(exchangeExists(exchange)).isTrue();
+    }
+  }
+
+  @Test
+  void connection_loss_is_handled_on_the_recovery_thread() throws Exception {
+    // The backoff counter and the node queues' state belong to the recovery thread: the AMQP
+    // client's shutdown listener only hands the loss over to it.
+    proxy = TcpProxy.toRabbitMq();
+    broker = fastRecovery(proxy.amqpUri()).build();
+    Recorder recorder = new Recorder();
+    openBound(recorder, "a");
+
+    proxy.cutAll();
+
+    assertThat(recorder.nextEvent()).isEqualTo("disconnected");
+    assertThat(recorder.disconnectedOn).isEqualTo("myxi-amqp-recovery");
+    assertThat(recorder.nextEvent()).isEqualTo("recovered");
+    assertFlowing(recorder, "a");
   }
 }

@@ -1,0 +1,297 @@
+package io.myxi.broker.internal;
+
+import com.rabbitmq.client.CancelCallback;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.DeliverCallback;
+import com.rabbitmq.client.ShutdownSignalException;
+import io.myxi.broker.BrokerException;
+import io.myxi.broker.NodeQueue;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A node's queue on RabbitMQ: server-named, exclusive and auto-delete, with one channel for its
+ * bindings and one for consuming (manual acknowledgements, bounded prefetch). Its bindings are
+ * recorded as {@link Binding}s and restored, with the queue (maybe under a new name), whenever the
+ * {@link ConnectionSupervisor} reconnects, or when the queue or its consumer channel is lost while
+ * the connection lives.
+ *
+ * <p>Threads and locks: {@link #restore}, {@link #lost}, {@link #recovered} and the re-declaration
+ * after a lost queue run on the supervisor's recovery thread. {@link #bind}, {@link #unbind} and
+ * {@link #close} run on callers' threads. {@link #topologyLock} serializes every use of the
+ * topology channel and of {@link #declaredExchanges} (declaring, binding, deleting); it is never
+ * held while calling the listener. Deliveries run on the client's dispatch thread.
+ */
+public final class RabbitNodeQueue implements NodeQueue, ConnectionSupervisor.Participant<Connection> {
+  private static final Logger log = LoggerFactory.getLogger(RabbitNodeQueue.class);
+
+  private final NodeQueue.Listener listener;
+  private final ConnectionSupervisor<Connection> supervisor;
+  private final int prefetch;
+  /** The recorded topology: restored on every new queue. Concurrent; changed on callers' threads. */
+  private final Set<Binding> bindings = ConcurrentHashMap.newKeySet();
+  private final ReentrantLock topologyLock = new ReentrantLock();
+  private final DeclaredExchanges declaredExchanges; // under topologyLock
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private volatile Channel topologyChannel; // used under topologyLock; cleared on the recovery thread
+  private volatile String queueName; // null while detached
+  private volatile Channel consumerChannel;
+  private Instant queueDownSince; // recovery thread only
+
+  public RabbitNodeQueue(NodeQueue.Listener listener, ConnectionSupervisor<Connection> supervisor, RabbitMqSettings settings) {
+    this.listener = Objects.requireNonNull(listener, "listener");
+    this.supervisor = supervisor;
+    this.prefetch = settings.prefetch();
+    this.declaredExchanges = new DeclaredExchanges(settings.exchangeDurable(), settings.exchangeAutoDelete());
+  }
+
+  /** Declares the queue, restores every binding and starts consuming. Recovery thread only. */
+  @Override
+  public void restore(Connection current) throws IOException {
+    if (closed.get()) {
+      return;
+    }
+    topologyLock.lock();
+    try {
+      Channel existing = consumerChannel;
+      if (queueName != null && existing != null && existing.isOpen() && existing.getConnection() == current) {
+        return; // Attached by the connection's own start-up already.
+      }
+      Channel topology = current.createChannel();
+      String name = topology.queueDeclare("", false, true, true, null).getQueue();
+      for (Binding binding : bindings) {
+        declaredExchanges.declare(topology, binding.exchange());
+        topology.queueBind(name, binding.exchange(), binding.routingKey());
+      }
+      Channel consumer = current.createChannel();
+      consumer.basicQos(prefetch);
+      consumer.basicConsume(name, false, onDelivery(consumer), onCancel());
+      consumer.addShutdownListener(cause -> {
+        // A channel error (not the whole connection, not our own close) ends the consumer; the
+        // auto-delete queue goes with it. The supervisor handles the loss of the connection.
+        if (!cause.isHardError() && !cause.isInitiatedByApplication() && consumerChannel == consumer) {
+          reattachLater("lost its consumer channel (" + AmqpSupport.rootMessage(cause) + ")", "consumer channel closed");
+        }
+      });
+      topologyChannel = topology;
+      consumerChannel = consumer;
+      queueName = name;
+      log.debug("Node queue {} declared with {} bindings", name, bindings.size());
+    } finally {
+      topologyLock.unlock();
+    }
+  }
+
+  private DeliverCallback onDelivery(Channel consumer) {
+    return (tag, delivery) -> {
+      String exchange = delivery.getEnvelope().getExchange();
+      String routingKey = delivery.getEnvelope().getRoutingKey();
+      try {
+        listener.onDelivery(exchange, routingKey, delivery.getBody());
+      } catch (RuntimeException | Error e) {
+        // Even an Error: the delivery is acknowledged below, or it would hold a prefetch slot forever.
+        log.error("Delivery listener threw; delivery on {} / {} dropped", exchange, routingKey, e);
+      } finally {
+        consumer.basicAck(delivery.getEnvelope().getDeliveryTag(), false);
+      }
+    };
+  }
+
+  private CancelCallback onCancel() {
+    return tag -> reattachLater("was deleted on RabbitMQ", "queue deleted");
+  }
+
+  /**
+   * The queue or its consumer is gone while the connection lives: declare it again with every
+   * binding. Called on AMQP client threads, which must not wait for the broker, so the work runs
+   * on the recovery thread.
+   */
+  private void reattachLater(String what, String reason) {
+    if (closed.get()) {
+      return;
+    }
+    Instant since = Instant.now();
+    String lostName = queueName;
+    supervisor.execute(() -> {
+      if (closed.get() || queueName == null || !Objects.equals(queueName, lostName)) {
+        return; // Closed, or already recovered by a reconnection.
+      }
+      log.warn("Node queue {} {}; declaring it again with its {} bindings", lostName, what, bindings.size());
+      lost(reason);
+      queueDownSince = since;
+      Connection current = supervisor.current();
+      if (current == null) {
+        return; // The connection's own recovery will restore and notify.
+      }
+      try {
+        restore(current);
+        recovered(since, Instant.now());
+      } catch (Exception e) {
+        log.warn("Could not declare the node queue again: {}; reconnecting", AmqpSupport.rootMessage(e));
+        supervisor.dropConnection(current);
+      }
+    });
+  }
+
+  /** Forgets the queue and its channels and tells the listener. Recovery thread only. */
+  @Override
+  public void lost(String reason) {
+    String lostName = queueName;
+    queueName = null;
+    Channel topology = topologyChannel;
+    Channel consumer = consumerChannel;
+    topologyChannel = null;
+    consumerChannel = null;
+    AmqpSupport.abortQuietly(topology);
+    AmqpSupport.abortQuietly(consumer);
+    if (lostName != null) {
+      try {
+        listener.onDisconnected(reason);
+      } catch (RuntimeException e) {
+        log.error("Node queue listener threw in onDisconnected", e);
+      }
+    }
+  }
+
+  /** Recovery thread only. */
+  @Override
+  public void recovered(Instant since, Instant upAt) {
+    Instant queueSince = queueDownSince;
+    queueDownSince = null;
+    Instant from = queueSince != null && queueSince.isBefore(since) ? queueSince : since;
+    try {
+      listener.onRecovered(from, upAt);
+    } catch (RuntimeException e) {
+      log.error("Node queue listener threw in onRecovered", e);
+    }
+  }
+
+  @Override
+  public void bind(String exchange, String routingKey, Duration timeout) {
+    Binding binding = new Binding(exchange, routingKey);
+    long deadline = System.nanoTime() + timeout.toNanos();
+    try {
+      if (!topologyLock.tryLock(deadline - System.nanoTime(), TimeUnit.NANOSECONDS)) {
+        throw new BrokerException("RabbitMQ did not confirm the binding within " + timeout.toMillis() + " ms");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new BrokerException("interrupted while binding", e);
+    }
+    try {
+      if (closed.get()) {
+        throw new BrokerException("node queue is closed");
+      }
+      Channel topology = topologyChannel;
+      String name = queueName;
+      if (topology == null || name == null || !topology.isOpen()) {
+        throw new BrokerException("not connected to RabbitMQ at " + supervisor.description() + " (" + supervisor.lastFailure() + ")");
+      }
+      declaredExchanges.declare(topology, exchange);
+      topology.queueBind(name, exchange, routingKey);
+      bindings.add(binding);
+    } catch (IOException | ShutdownSignalException e) {
+      reopenTopologyChannel();
+      throw new BrokerException("binding failed: " + AmqpSupport.rootMessage(e), e);
+    } finally {
+      topologyLock.unlock();
+    }
+  }
+
+  /** A failed declaration closes the channel (AMQP semantics); keep the queue usable. Under topologyLock. */
+  private void reopenTopologyChannel() {
+    Connection current = supervisor.current();
+    Channel topology = topologyChannel;
+    if (current != null && current.isOpen() && (topology == null || !topology.isOpen()) && queueName != null) {
+      try {
+        topologyChannel = current.createChannel(); // Its exchange cache starts empty (DeclaredExchanges).
+      } catch (IOException e) {
+        log.warn("Could not reopen the binding channel: {}", AmqpSupport.rootMessage(e));
+      }
+    }
+  }
+
+  @Override
+  public void unbind(String exchange, String routingKey) {
+    bindings.remove(new Binding(exchange, routingKey));
+    topologyLock.lock();
+    try {
+      Channel topology = topologyChannel;
+      String name = queueName;
+      if (topology != null && name != null && topology.isOpen()) {
+        topology.queueUnbind(name, exchange, routingKey);
+      }
+    } catch (IOException | ShutdownSignalException e) {
+      log.warn("Could not unbind {} / {}: {}", exchange, routingKey, AmqpSupport.rootMessage(e));
+      reopenTopologyChannel();
+    } finally {
+      topologyLock.unlock();
+    }
+  }
+
+  @Override
+  public Set<String> bindings() {
+    return bindings.stream().map(Binding::joined).collect(Collectors.toUnmodifiableSet());
+  }
+
+  /** The recorded bindings, typed. */
+  public Set<Binding> recordedBindings() {
+    return Set.copyOf(bindings);
+  }
+
+  @Override
+  public String name() {
+    return queueName;
+  }
+
+  @Override
+  public boolean isConnected() {
+    return queueName != null;
+  }
+
+  /** The consuming channel, so tests can make the broker close it. */
+  public Channel consumerChannel() {
+    return consumerChannel;
+  }
+
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    supervisor.unregister(this);
+    topologyLock.lock();
+    try {
+      Channel consumer = consumerChannel;
+      Channel topology = topologyChannel;
+      String name = queueName;
+      if (topology != null && topology.isOpen() && name != null) {
+        topology.queueDelete(name);
+      }
+      for (Channel channel : new Channel[] {consumer, topology}) {
+        if (channel != null && channel.isOpen()) {
+          channel.close();
+        }
+      }
+    } catch (IOException | TimeoutException | ShutdownSignalException e) {
+      log.warn("Could not delete node queue {}: {} (it is exclusive and goes with the connection)", queueName, AmqpSupport.rootMessage(e));
+    } finally {
+      queueName = null;
+      topologyChannel = null;
+      consumerChannel = null;
+      topologyLock.unlock();
+    }
+  }
+}
