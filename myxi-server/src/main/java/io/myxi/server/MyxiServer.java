@@ -285,28 +285,19 @@ public final class MyxiServer implements AutoCloseable {
 
     /** Largest incoming message; larger closes with 1009 before buffering. Default 64 KiB. */
     public Builder maxMessageBytes(int bytes) {
-      if (bytes < 256) {
-        throw new IllegalArgumentException("maxMessageBytes must be at least 256: " + bytes);
-      }
-      this.maxMessageBytes = bytes;
+      this.maxMessageBytes = atLeast(bytes, 256, "maxMessageBytes");
       return this;
     }
 
     /** Outgoing bytes a session may have waiting; past it, close 4001. Default 1 MiB. */
     public Builder maxBufferedBytes(long bytes) {
-      if (bytes < 1024) {
-        throw new IllegalArgumentException("maxBufferedBytes must be at least 1024: " + bytes);
-      }
-      this.maxBufferedBytes = bytes;
+      this.maxBufferedBytes = atLeast(bytes, 1024, "maxBufferedBytes");
       return this;
     }
 
     /** Subscriptions one session may hold. Default 1000. */
     public Builder maxSubscriptionsPerSession(int count) {
-      if (count < 1) {
-        throw new IllegalArgumentException("maxSubscriptionsPerSession must be at least 1: " + count);
-      }
-      this.maxSubscriptionsPerSession = count;
+      this.maxSubscriptionsPerSession = atLeast(count, 1, "maxSubscriptionsPerSession");
       return this;
     }
 
@@ -353,10 +344,7 @@ public final class MyxiServer implements AutoCloseable {
      * answered 431 and closed. Default 32 KiB.
      */
     public Builder maxHandshakeBytes(int bytes) {
-      if (bytes < 1024) {
-        throw new IllegalArgumentException("maxHandshakeBytes must be at least 1024: " + bytes);
-      }
-      this.maxHandshakeBytes = bytes;
+      this.maxHandshakeBytes = atLeast(bytes, 1024, "maxHandshakeBytes");
       return this;
     }
 
@@ -366,10 +354,7 @@ public final class MyxiServer implements AutoCloseable {
      * kernel may cap it at net.core.somaxconn).
      */
     public Builder acceptBacklog(int connections) {
-      if (connections < 1) {
-        throw new IllegalArgumentException("acceptBacklog must be at least 1: " + connections);
-      }
-      this.acceptBacklog = connections;
+      this.acceptBacklog = atLeast(connections, 1, "acceptBacklog");
       return this;
     }
 
@@ -405,10 +390,7 @@ public final class MyxiServer implements AutoCloseable {
 
     /** Threads that run actions and authorizers (which may block). Default 16. */
     public Builder workerThreads(int threads) {
-      if (threads < 1) {
-        throw new IllegalArgumentException("workerThreads must be at least 1: " + threads);
-      }
-      this.workerThreads = threads;
+      this.workerThreads = atLeast(threads, 1, "workerThreads");
       return this;
     }
 
@@ -430,6 +412,17 @@ public final class MyxiServer implements AutoCloseable {
       TransportSettings transportSettings = new TransportSettings(address, connectionLostTimeout, maxMessageBytes, handshakeTimeout,
           maxHandshakeBytes, acceptBacklog, Set.copyOf(allowedOrigins), allowMissingOrigin, Set.copyOf(trustedProxies), sslContext);
       return new MyxiServer(myxi, settings, transportSettings, listener);
+    }
+
+    private static int atLeast(int value, int minimum, String name) {
+      return (int) atLeast((long) value, minimum, name);
+    }
+
+    private static long atLeast(long value, long minimum, String name) {
+      if (value < minimum) {
+        throw new IllegalArgumentException(name + " must be at least " + minimum + ": " + value);
+      }
+      return value;
     }
 
     private static Duration positive(Duration value, String name) {
