@@ -106,7 +106,7 @@ public final class StandaloneNode {
       MyxiServer.Builder builder = MyxiServer.builder(myxi)
           .port(config.integer(ConfigKeys.PORT))
           .bindAddress(config.string(ConfigKeys.BIND_ADDRESS))
-          .reauthorizeInterval(config.duration(ConfigKeys.TOUCH_INTERVAL))
+          .reauthorizeInterval(config.duration(ConfigKeys.REAUTHORIZE_INTERVAL))
           .listener(metrics)
           .connectionLostTimeout(atLeastOneSecond(config.duration(ConfigKeys.CONNECTION_LOST_TIMEOUT)))
           .shutdownWindow(config.duration(ConfigKeys.SHUTDOWN_WINDOW))
