@@ -36,8 +36,8 @@ public final class Myxi implements AutoCloseable {
   /** Names of the actions every node provides; they cannot be registered again. */
   public static final Set<String> BUILT_IN_ACTIONS = Set.of("Subscribe", "Unsubscribe", "ListSubscriptions", "Ping");
 
-  /** RabbitMQ limits exchange names and routing keys to 255 bytes. */
-  static final int MAX_NAME_BYTES = 255;
+  /** RabbitMQ limits exchange names and routing keys to 255 bytes (UTF-8). */
+  public static final int MAX_NAME_BYTES = 255;
 
   private final Map<String, ActionDefinition> actions;
   private final Map<String, ExchangeDefinition> exchanges;
@@ -126,7 +126,7 @@ public final class Myxi implements AutoCloseable {
     if (definition == null) {
       throw new IllegalArgumentException("Unknown exchange '" + exchange + "': register it with Myxi.Builder.exchange(name, authorizer)");
     }
-    if (routingKey.getBytes(StandardCharsets.UTF_8).length > MAX_NAME_BYTES) {
+    if (!isValidRoutingKey(routingKey)) {
       throw new IllegalArgumentException("Routing key longer than " + MAX_NAME_BYTES + " bytes");
     }
     if (closed.get()) {
@@ -146,6 +146,14 @@ public final class Myxi implements AutoCloseable {
     } catch (BrokerException e) {
       throw new PublishException(exchange, routingKey, e.getMessage(), e);
     }
+  }
+
+  /**
+   * Whether {@code routingKey} can be used on the broker: at most {@link #MAX_NAME_BYTES} bytes of
+   * UTF-8. The one check for publishers and for the keys clients subscribe to.
+   */
+  public static boolean isValidRoutingKey(String routingKey) {
+    return routingKey != null && routingKey.getBytes(StandardCharsets.UTF_8).length <= MAX_NAME_BYTES;
   }
 
   /** Closes the broker if this instance created it (the in-process default). Safe to call twice. */

@@ -55,4 +55,21 @@ public interface Session {
 
   /** Runs {@code callback} once when the session has closed (at once if it already has). */
   void onClose(Runnable callback);
+
+  /**
+   * Runs {@code task} in this session's order: on a worker thread, after the actions and tasks
+   * queued for this session before it, and never at the same time as another of them. Returns at
+   * once. Use it to change a session's state from another thread (a timer, a message from
+   * elsewhere) without racing its actions. An exception {@code task} throws is logged. Tasks
+   * queued after the node stopped are dropped.
+   */
+  void execute(Runnable task);
+
+  /**
+   * Runs the authorizers of this session's subscriptions again, in this session's order (after
+   * what is already queued for it), and revokes those they refuse: the client gets {@code
+   * Unsubscribed} with {@code auto: true}. Returns at once. Call it when the session's rights
+   * changed, for example when its authentication expired. Does nothing once the session closed.
+   */
+  void reauthorize();
 }

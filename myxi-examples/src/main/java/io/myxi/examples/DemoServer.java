@@ -11,7 +11,9 @@ import java.util.Map;
  * The demo node, and the README's embedding example: the actions and exchanges of the gem's README.
  *
  * <p>Run with {@code java -jar myxi-examples/target/myxi-examples.jar}. Uses RabbitMQ when
- * {@code RABBITMQ_URL} is set, else the in-process broker; listens on {@code MYXI_PORT} (default 5005).
+ * {@code RABBITMQ_URL} is set, else the in-process broker; listens on {@code MYXI_PORT}, else
+ * {@code PORT}, else 5005, on {@code MYXI_BIND_ADDRESS} (default: every interface). The demo reads
+ * these itself: the library reads no environment variable.
  */
 public final class DemoServer {
   private DemoServer() {}
@@ -32,7 +34,12 @@ public final class DemoServer {
   public static void main(String[] args) {
     Broker broker = ExampleSettings.brokerFromEnvironment();
     Myxi myxi = buildMyxi(broker);
-    MyxiServer server = MyxiServer.builder(myxi).build().start();
+    MyxiServer.Builder builder = MyxiServer.builder(myxi).port(ExampleSettings.port("MYXI_PORT", ExampleSettings.port("PORT", MyxiServer.DEFAULT_PORT)));
+    String bindAddress = System.getenv("MYXI_BIND_ADDRESS");
+    if (bindAddress != null && !bindAddress.isBlank()) {
+      builder.bindAddress(bindAddress);
+    }
+    MyxiServer server = builder.build().start();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       server.stop();
       myxi.close();

@@ -4,7 +4,8 @@ import io.myxi.Myxi;
 import io.myxi.Session;
 import io.myxi.server.internal.Node;
 import io.myxi.server.internal.ServerSettings;
-import io.myxi.server.internal.WebSocketTransport;
+import io.myxi.server.internal.transport.TransportSettings;
+import io.myxi.server.internal.transport.WebSocketTransport;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -14,7 +15,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.Function;
 import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,37 +31,35 @@ import org.slf4j.LoggerFactory;
  * server.stop(); // drains: sessions closed over the shutdown window, then the queue deleted
  * }</pre>
  *
+ * <p>The library reads no environment variable: the port, address and every other setting come
+ * from the {@link Builder}. Applications (and the runnable service) read their own configuration.
+ *
  * <p>Thread-safe. {@link #start()} and {@link #stop()} may each be called more than once.
  */
 public final class MyxiServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(MyxiServer.class);
 
-  /** The port used when neither the builder nor MYXI_PORT nor PORT says otherwise. */
+  /** The port used when the builder is not given one. */
   public static final int DEFAULT_PORT = 5005;
 
   private final Myxi myxi;
-  private final ServerSettings settings;
+  private final TransportSettings settings;
   private final Node node;
   private final WebSocketTransport transport;
   private final Object lifecycle = new Object();
   private boolean started; // guarded by lifecycle
   private boolean stopped; // guarded by lifecycle
 
-  private MyxiServer(Myxi myxi, ServerSettings settings) {
+  private MyxiServer(Myxi myxi, ServerSettings settings, TransportSettings transportSettings, NodeListener listener) {
     this.myxi = myxi;
-    this.settings = settings;
-    this.node = new Node(myxi, settings);
-    this.transport = new WebSocketTransport(node, settings);
+    this.settings = transportSettings;
+    this.node = new Node(myxi, settings, listener);
+    this.transport = new WebSocketTransport(node, transportSettings, node.timers());
   }
 
-  /** A builder whose port and bind address default to MYXI_PORT/PORT and MYXI_BIND_ADDRESS. */
+  /** A builder with every setting at its default: port 5005 on every interface. */
   public static Builder builder(Myxi myxi) {
-    return new Builder(myxi, System::getenv);
-  }
-
-  /** For tests of the environment defaults. */
-  static Builder builder(Myxi myxi, Function<String, String> environment) {
-    return new Builder(myxi, environment);
+    return new Builder(myxi);
   }
 
   /**
@@ -152,14 +150,14 @@ public final class MyxiServer implements AutoCloseable {
    * when done (or after {@code timeout}). Call it after revoking access to take effect at once.
    */
   public void reauthorizeAll(Duration timeout) throws InterruptedException {
-    node.touchAllNow(timeout);
+    node.reauthorizeAllNow(timeout);
   }
 
   /**
-   * Runs the authorizers of one session's subscriptions again, after the actions already queued
-   * for that session, and revokes what they refuse (with {@code Unsubscribed auto:true}). Returns at
-   * once. Call it when one session's rights changed, for example when its authentication expired.
-   * A session that is closed or not of this node is ignored.
+   * Same as {@link Session#reauthorize()}, for a session of this node: runs the authorizers of its
+   * subscriptions again, after what is already queued for it, and revokes what they refuse (with
+   * {@code Unsubscribed auto:true}). Returns at once. A session that is closed or not of this node
+   * is ignored.
    */
   public void reauthorize(Session session) {
     node.reauthorize(Objects.requireNonNull(session, "session == null"));
@@ -204,10 +202,10 @@ public final class MyxiServer implements AutoCloseable {
   /** Builds a {@link MyxiServer}. Every setting has a default; see docs/configuration.md. */
   public static final class Builder {
     private final Myxi myxi;
-    private final Function<String, String> environment;
-    private Integer port;
+    private int port = DEFAULT_PORT;
     private String bindAddress;
-    private Duration touchInterval = Duration.ofSeconds(60);
+    private NodeListener listener = NodeListener.NONE;
+    private Duration reauthorizeInterval = Duration.ofSeconds(60);
     private Duration connectionLostTimeout = Duration.ofSeconds(60);
     private Duration shutdownWindow = Duration.ofSeconds(5);
     private Duration bindTimeout = Duration.ofSeconds(10);
@@ -227,12 +225,11 @@ public final class MyxiServer implements AutoCloseable {
     private int workerThreads = 16;
     private SSLContext sslContext;
 
-    private Builder(Myxi myxi, Function<String, String> environment) {
+    private Builder(Myxi myxi) {
       this.myxi = Objects.requireNonNull(myxi, "myxi == null");
-      this.environment = environment;
     }
 
-    /** TCP port; 0 picks a free one. Default: MYXI_PORT, else PORT, else 5005. */
+    /** TCP port; 0 picks a free one. Default 5005. */
     public Builder port(int port) {
       if (port < 0 || port > 65535) {
         throw new IllegalArgumentException("port must be in 0..65535: " + port);
@@ -241,16 +238,31 @@ public final class MyxiServer implements AutoCloseable {
       return this;
     }
 
-    /** Address to listen on. Default: MYXI_BIND_ADDRESS, else every interface. */
+    /** Address to listen on. Default: every interface. */
     public Builder bindAddress(String address) {
       this.bindAddress = Objects.requireNonNull(address, "address == null");
       return this;
     }
 
-    /** How often every subscription is authorized again; zero disables. Default 60 s. */
-    public Builder touchInterval(Duration interval) {
-      this.touchInterval = notNegative(interval, "touchInterval");
+    /**
+     * Observes the node (sessions, refusals, drops, actions, bindings) for metrics and logs; see
+     * {@link NodeListener} for its contract. Default: none.
+     */
+    public Builder listener(NodeListener listener) {
+      this.listener = Objects.requireNonNull(listener, "listener == null");
       return this;
+    }
+
+    /** How often every subscription is authorized again; zero disables. Default 60 s. */
+    public Builder reauthorizeInterval(Duration interval) {
+      this.reauthorizeInterval = notNegative(interval, "reauthorizeInterval");
+      return this;
+    }
+
+    /** The former name of {@link #reauthorizeInterval}. */
+    @Deprecated(since = "0.2.0", forRemoval = true)
+    public Builder touchInterval(Duration interval) {
+      return reauthorizeInterval(interval);
     }
 
     /** A client silent (no pong) for this long is disconnected. Default 60 s, at least 1 s. */
@@ -273,28 +285,19 @@ public final class MyxiServer implements AutoCloseable {
 
     /** Largest incoming message; larger closes with 1009 before buffering. Default 64 KiB. */
     public Builder maxMessageBytes(int bytes) {
-      if (bytes < 256) {
-        throw new IllegalArgumentException("maxMessageBytes must be at least 256: " + bytes);
-      }
-      this.maxMessageBytes = bytes;
+      this.maxMessageBytes = atLeast(bytes, 256, "maxMessageBytes");
       return this;
     }
 
     /** Outgoing bytes a session may have waiting; past it, close 4001. Default 1 MiB. */
     public Builder maxBufferedBytes(long bytes) {
-      if (bytes < 1024) {
-        throw new IllegalArgumentException("maxBufferedBytes must be at least 1024: " + bytes);
-      }
-      this.maxBufferedBytes = bytes;
+      this.maxBufferedBytes = atLeast(bytes, 1024, "maxBufferedBytes");
       return this;
     }
 
     /** Subscriptions one session may hold. Default 1000. */
     public Builder maxSubscriptionsPerSession(int count) {
-      if (count < 1) {
-        throw new IllegalArgumentException("maxSubscriptionsPerSession must be at least 1: " + count);
-      }
-      this.maxSubscriptionsPerSession = count;
+      this.maxSubscriptionsPerSession = atLeast(count, 1, "maxSubscriptionsPerSession");
       return this;
     }
 
@@ -341,10 +344,7 @@ public final class MyxiServer implements AutoCloseable {
      * answered 431 and closed. Default 32 KiB.
      */
     public Builder maxHandshakeBytes(int bytes) {
-      if (bytes < 1024) {
-        throw new IllegalArgumentException("maxHandshakeBytes must be at least 1024: " + bytes);
-      }
-      this.maxHandshakeBytes = bytes;
+      this.maxHandshakeBytes = atLeast(bytes, 1024, "maxHandshakeBytes");
       return this;
     }
 
@@ -354,10 +354,7 @@ public final class MyxiServer implements AutoCloseable {
      * kernel may cap it at net.core.somaxconn).
      */
     public Builder acceptBacklog(int connections) {
-      if (connections < 1) {
-        throw new IllegalArgumentException("acceptBacklog must be at least 1: " + connections);
-      }
-      this.acceptBacklog = connections;
+      this.acceptBacklog = atLeast(connections, 1, "acceptBacklog");
       return this;
     }
 
@@ -393,10 +390,7 @@ public final class MyxiServer implements AutoCloseable {
 
     /** Threads that run actions and authorizers (which may block). Default 16. */
     public Builder workerThreads(int threads) {
-      if (threads < 1) {
-        throw new IllegalArgumentException("workerThreads must be at least 1: " + threads);
-      }
-      this.workerThreads = threads;
+      this.workerThreads = atLeast(threads, 1, "workerThreads");
       return this;
     }
 
@@ -407,36 +401,28 @@ public final class MyxiServer implements AutoCloseable {
     }
 
     public MyxiServer build() {
-      int effectivePort = port != null ? port : portFromEnvironment();
-      String effectiveBind = bindAddress != null ? bindAddress : environment.apply("MYXI_BIND_ADDRESS");
-      InetSocketAddress address = effectiveBind == null || effectiveBind.isBlank()
-          ? new InetSocketAddress(effectivePort)
-          : new InetSocketAddress(effectiveBind, effectivePort);
+      InetSocketAddress address = bindAddress == null || bindAddress.isBlank()
+          ? new InetSocketAddress(port)
+          : new InetSocketAddress(bindAddress, port);
       if (address.isUnresolved()) {
-        throw new IllegalArgumentException("bind address cannot be resolved: " + effectiveBind);
+        throw new IllegalArgumentException("bind address cannot be resolved: " + bindAddress);
       }
-      ServerSettings settings = new ServerSettings(address, touchInterval, connectionLostTimeout, shutdownWindow, bindTimeout,
-          maxMessageBytes, maxBufferedBytes, maxSubscriptionsPerSession, maxConnections, actionsPerSecond, actionBurst,
-          authenticationTimeout, handshakeTimeout, maxHandshakeBytes, acceptBacklog, Set.copyOf(allowedOrigins), allowMissingOrigin, Set.copyOf(trustedProxies), workerThreads, sslContext);
-      return new MyxiServer(myxi, settings);
+      ServerSettings settings = new ServerSettings(reauthorizeInterval, shutdownWindow, bindTimeout, maxBufferedBytes,
+          maxSubscriptionsPerSession, maxConnections, actionsPerSecond, actionBurst, authenticationTimeout, workerThreads);
+      TransportSettings transportSettings = new TransportSettings(address, connectionLostTimeout, maxMessageBytes, handshakeTimeout,
+          maxHandshakeBytes, acceptBacklog, Set.copyOf(allowedOrigins), allowMissingOrigin, Set.copyOf(trustedProxies), sslContext);
+      return new MyxiServer(myxi, settings, transportSettings, listener);
     }
 
-    private int portFromEnvironment() {
-      for (String name : List.of("MYXI_PORT", "PORT")) {
-        String value = environment.apply(name);
-        if (value != null && !value.isBlank()) {
-          try {
-            int parsed = Integer.parseInt(value.trim());
-            if (parsed >= 0 && parsed <= 65535) {
-              return parsed;
-            }
-          } catch (NumberFormatException ignored) {
-            // Reported below.
-          }
-          throw new IllegalArgumentException(name + " must be a port number in 0..65535: " + value);
-        }
+    private static int atLeast(int value, int minimum, String name) {
+      return (int) atLeast((long) value, minimum, name);
+    }
+
+    private static long atLeast(long value, long minimum, String name) {
+      if (value < minimum) {
+        throw new IllegalArgumentException(name + " must be at least " + minimum + ": " + value);
       }
-      return DEFAULT_PORT;
+      return value;
     }
 
     private static Duration positive(Duration value, String name) {

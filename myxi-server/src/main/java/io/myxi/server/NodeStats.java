@@ -18,11 +18,13 @@ import java.util.Map;
  * @param eventsEncoded outgoing event frames encoded: one per delivery with subscribers, whatever
  *     their number
  * @param framesSent frames queued to clients (events, replies and server events)
- * @param deliveriesDropped deliveries dropped, by reason ({@code invalid_body}, {@code
- *     no_subscribers}, {@code unknown_exchange}, {@code too_large})
+ * @param deliveriesDropped deliveries dropped, by {@link DropReason#key()} ({@code invalid_body},
+ *     {@code no_subscribers}, ...); only reasons that occurred are present
  * @param errorsSent Error frames sent, by error code
- * @param closes sessions closed by the node, by reason ({@code slow_consumer}, {@code
- *     message_too_big}, ...)
+ * @param closes sessions closed by the node and connections refused, by the {@code key()} of
+ *     {@link SessionCloseReason} (those with {@code byNode()}: {@code slow_consumer}, {@code
+ *     message_too_big}, ...) and of {@link ConnectionRefusal} ({@code origin_refused}, ...); only
+ *     reasons that occurred are present
  * @param recoveries times the node queue came back after a broker outage
  */
 public record NodeStats(

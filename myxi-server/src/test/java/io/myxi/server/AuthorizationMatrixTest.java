@@ -65,7 +65,7 @@ class AuthorizationMatrixTest {
         .exchange("public", Authorizer.allowAll())
         .exchange("revocable", (session, key) -> revocableAllowed.contains(key))
         .build();
-    server = MyxiServer.builder(myxi).port(0).bindAddress("127.0.0.1").touchInterval(Duration.ofMillis(300)).shutdownWindow(Duration.ZERO).build().start();
+    server = MyxiServer.builder(myxi).port(0).bindAddress("127.0.0.1").reauthorizeInterval(Duration.ofMillis(300)).shutdownWindow(Duration.ZERO).build().start();
     await().atMost(WAIT).until(server::isReady);
   }
 
@@ -125,7 +125,7 @@ class AuthorizationMatrixTest {
     revocableAllowed.remove("doc");
     JsonNode revoked = client.nextEvent("Unsubscribed");
     long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - revokedAt);
-    System.out.println("FIGURE revocation_to_unsubscribed_ms=" + millis + " ms (touchInterval 300 ms)");
+    System.out.println("FIGURE revocation_to_unsubscribed_ms=" + millis + " ms (reauthorizeInterval 300 ms)");
     assertThat(revoked.path("payload").path("auto").asBoolean()).isTrue();
     assertThat(millis).isLessThan(10_000);
     myxi.pushEvent("revocable", "doc", "Secret", null);

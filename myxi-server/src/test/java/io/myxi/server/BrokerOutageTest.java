@@ -54,7 +54,7 @@ class BrokerOutageTest {
     // Publishing from "another process": its own broker connection, never through the proxy.
     publisherBroker = RabbitMqBroker.builder().uri(RabbitMqFixture.uri()).connectionName(connectionName + "-app").build();
     publisher = app.builder(publisherBroker).build();
-    server = MyxiServer.builder(myxi).port(0).bindAddress("127.0.0.1").touchInterval(Duration.ZERO).shutdownWindow(Duration.ZERO).build().start();
+    server = MyxiServer.builder(myxi).port(0).bindAddress("127.0.0.1").reauthorizeInterval(Duration.ZERO).shutdownWindow(Duration.ZERO).build().start();
   }
 
   @AfterEach

@@ -47,7 +47,7 @@ class ClientAbuseTest {
           request.reply("Unblocked", Map.of());
         })
         .build();
-    MyxiServer.Builder builder = MyxiServer.builder(myxi).port(0).bindAddress("127.0.0.1").touchInterval(Duration.ZERO).shutdownWindow(Duration.ZERO);
+    MyxiServer.Builder builder = MyxiServer.builder(myxi).port(0).bindAddress("127.0.0.1").reauthorizeInterval(Duration.ZERO).shutdownWindow(Duration.ZERO);
     settings.accept(builder);
     server = builder.build().start();
     await().atMost(WAIT).until(server::isReady);
@@ -322,7 +322,7 @@ class ClientAbuseTest {
     assertThat(client.call("Ping", null).path("event").asText()).isEqualTo("Pong");
   }
 
-  /** io.myxi.server.internal.Node.MAX_PENDING_ACTIONS, which tests cannot see. */
+  /** io.myxi.server.internal.ActionDispatcher.MAX_PENDING_ACTIONS, which tests cannot see. */
   private static final int Node_MAX_PENDING_ACTIONS = 256;
 
   @Test
@@ -365,7 +365,7 @@ class ClientAbuseTest {
     start(builder -> {});
     // A fresh node each time: the race showed on nodes that had just started.
     for (int attempt = 1; attempt <= 30; attempt++) {
-      MyxiServer capped = MyxiServer.builder(myxi).port(0).bindAddress("127.0.0.1").touchInterval(Duration.ZERO)
+      MyxiServer capped = MyxiServer.builder(myxi).port(0).bindAddress("127.0.0.1").reauthorizeInterval(Duration.ZERO)
           .shutdownWindow(Duration.ZERO).maxConnections(1).build().start();
       try (TestClient admitted = TestClient.connect(capped.port());
           RawWebSocket refused = RawWebSocket.connect(capped.port(), Map.of())) {

@@ -46,7 +46,7 @@ class MultiNodeTest {
   }
 
   private MyxiServer node(String name) {
-    MyxiServer node = track(MyxiServer.builder(myxi(name)).port(0).bindAddress("127.0.0.1").touchInterval(Duration.ZERO).shutdownWindow(Duration.ZERO).build().start());
+    MyxiServer node = track(MyxiServer.builder(myxi(name)).port(0).bindAddress("127.0.0.1").reauthorizeInterval(Duration.ZERO).shutdownWindow(Duration.ZERO).build().start());
     // Until its queue is declared, Subscribe answers BrokerUnavailable.
     await("node ready").atMost(Duration.ofSeconds(30)).until(node::isReady);
     return node;

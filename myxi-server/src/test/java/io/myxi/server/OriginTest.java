@@ -30,7 +30,7 @@ class OriginTest {
   private void start(Consumer<MyxiServer.Builder> settings) {
     broker = new InProcessBroker();
     myxi = new TestApp().builder(broker).build();
-    MyxiServer.Builder builder = MyxiServer.builder(myxi).port(0).bindAddress("127.0.0.1").touchInterval(Duration.ZERO).shutdownWindow(Duration.ZERO);
+    MyxiServer.Builder builder = MyxiServer.builder(myxi).port(0).bindAddress("127.0.0.1").reauthorizeInterval(Duration.ZERO).shutdownWindow(Duration.ZERO);
     settings.accept(builder);
     server = builder.build().start();
   }

@@ -72,7 +72,7 @@ class ProtocolFuzzTest {
     logs = LogCapture.start();
     broker = new InProcessBroker();
     myxi = new TestApp().builder(broker).build();
-    server = MyxiServer.builder(myxi).port(0).bindAddress("127.0.0.1").actionRateLimit(0, 1).touchInterval(Duration.ZERO)
+    server = MyxiServer.builder(myxi).port(0).bindAddress("127.0.0.1").actionRateLimit(0, 1).reauthorizeInterval(Duration.ZERO)
         .shutdownWindow(Duration.ZERO).build().start();
   }
 

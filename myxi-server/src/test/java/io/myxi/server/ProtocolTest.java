@@ -32,7 +32,7 @@ abstract class ProtocolTest {
     broker = newBroker();
     app = new TestApp();
     myxi = app.builder(broker).build();
-    server = MyxiServer.builder(myxi).port(0).bindAddress("127.0.0.1").touchInterval(Duration.ZERO).shutdownWindow(Duration.ZERO).build().start();
+    server = MyxiServer.builder(myxi).port(0).bindAddress("127.0.0.1").reauthorizeInterval(Duration.ZERO).shutdownWindow(Duration.ZERO).build().start();
     // Until the node queue is connected, Subscribe answers BrokerUnavailable.
     await("server ready").atMost(Duration.ofSeconds(30)).until(server::isReady);
   }
@@ -305,7 +305,7 @@ abstract class ProtocolTest {
   @Test
   void periodic_re_authorization_runs_at_the_touch_interval() {
     app.revocableAllowed.add("doc-2");
-    try (MyxiServer touching = MyxiServer.builder(myxi).port(0).bindAddress("127.0.0.1").touchInterval(Duration.ofMillis(200)).build().start();
+    try (MyxiServer touching = MyxiServer.builder(myxi).port(0).bindAddress("127.0.0.1").reauthorizeInterval(Duration.ofMillis(200)).build().start();
         TestClient client = TestClient.connect(touching.port())) {
       await("server ready").atMost(Duration.ofSeconds(30)).until(touching::isReady);
       client.call("Subscribe", Map.of("exchange", "revocable", "routing_key", "doc-2"));

@@ -50,7 +50,7 @@ class SoakTest {
         RabbitMqBroker publisherBroker = RabbitMqBroker.builder().uri(RabbitMqFixture.uri()).connectionName(connectionName + "-app").build();
         Myxi myxi = app.builder(broker).build();
         Myxi publisher = app.builder(publisherBroker).build();
-        MyxiServer server = MyxiServer.builder(myxi).port(0).bindAddress("127.0.0.1").touchInterval(Duration.ofSeconds(1))
+        MyxiServer server = MyxiServer.builder(myxi).port(0).bindAddress("127.0.0.1").reauthorizeInterval(Duration.ofSeconds(1))
             .shutdownWindow(Duration.ZERO).build().start()) {
       broker.start();
       await().atMost(WAIT).until(server::isReady);

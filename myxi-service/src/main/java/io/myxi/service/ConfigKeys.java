@@ -45,7 +45,8 @@ public final class ConfigKeys {
   public static final String AUTHORIZATION_TIMEOUT = "authorization.timeout";
   public static final String AUTHORIZATION_CACHE_TTL = "authorization.cache_ttl";
   public static final String AUTHORIZATION_TOKEN = "authorization.token";
-  public static final String TOUCH_INTERVAL = "touch_interval";
+  /** The gem's name for the re-authorization interval ({@code MyxiServer.Builder.reauthorizeInterval}). */
+  public static final String REAUTHORIZE_INTERVAL = "touch_interval";
   public static final String SHUTDOWN_WINDOW = "shutdown_window";
   public static final String CONNECTION_LOST_TIMEOUT = "connection_lost_timeout";
   public static final String AUTHENTICATION_TIMEOUT = "authentication_timeout";
@@ -106,7 +107,7 @@ public final class ConfigKeys {
       ConfigKey.of(AUTHORIZATION_TIMEOUT, DURATION, "2s", "http rule: no answer within this denies"),
       ConfigKey.of(AUTHORIZATION_CACHE_TTL, DURATION, "0s", "http rule: how long an answer is reused for the same user, exchange and key; 0 disables"),
       ConfigKey.of(AUTHORIZATION_TOKEN, STRING, null, "http rule: sent as Authorization: Bearer, so the application knows the node").masked(),
-      ConfigKey.of(TOUCH_INTERVAL, DURATION, "60s", "how often every subscription is authorized again; 0 disables"),
+      ConfigKey.of(REAUTHORIZE_INTERVAL, DURATION, "60s", "how often every subscription is authorized again; 0 disables"),
       ConfigKey.of(SHUTDOWN_WINDOW, DURATION, "5s", "sessions are closed spread over this window on stop"),
       ConfigKey.of(CONNECTION_LOST_TIMEOUT, DURATION, "60s", "a client silent for this long is disconnected"),
       ConfigKey.of(AUTHENTICATION_TIMEOUT, DURATION, "0s", "sessions still unauthenticated after this are closed with 4003; 0 disables"),

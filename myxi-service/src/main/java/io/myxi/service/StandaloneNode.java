@@ -2,9 +2,7 @@ package io.myxi.service;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.rabbitmq.client.ConnectionFactory;
-import io.myxi.ActionDefinition;
 import io.myxi.Authorizer;
-import io.myxi.ExchangeDefinition;
 import io.myxi.Myxi;
 import io.myxi.MyxiSetup;
 import io.myxi.broker.Broker;
@@ -21,7 +19,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.concurrent.Executors;
 import javax.net.ssl.SSLContext;
@@ -106,7 +106,8 @@ public final class StandaloneNode {
       MyxiServer.Builder builder = MyxiServer.builder(myxi)
           .port(config.integer(ConfigKeys.PORT))
           .bindAddress(config.string(ConfigKeys.BIND_ADDRESS))
-          .touchInterval(config.duration(ConfigKeys.TOUCH_INTERVAL))
+          .reauthorizeInterval(config.duration(ConfigKeys.REAUTHORIZE_INTERVAL))
+          .listener(metrics)
           .connectionLostTimeout(atLeastOneSecond(config.duration(ConfigKeys.CONNECTION_LOST_TIMEOUT)))
           .shutdownWindow(config.duration(ConfigKeys.SHUTDOWN_WINDOW))
           .bindTimeout(config.duration(ConfigKeys.BROKER_BIND_TIMEOUT))
@@ -128,9 +129,6 @@ public final class StandaloneNode {
         builder.sslContext(tls);
       }
       server = builder.build();
-      if (tokenAuth != null) {
-        tokenAuth.attach(server);
-      }
       server.start();
       metrics.bind(server::stats);
       if (config.bool(ConfigKeys.ADMIN_ENABLED)) {
@@ -186,9 +184,9 @@ public final class StandaloneNode {
   }
 
   /**
-   * The registry: the configuration's exchanges and Authenticate, then every setup's. Built twice:
-   * once as the setups leave it, then again with every action and authorizer wrapped in a timer,
-   * since a setup registers its handlers on the builder directly.
+   * The registry: the configuration's exchanges and Authenticate, then every setup's. Built once,
+   * as the setups leave it: actions and authorizers are timed from the node's {@link
+   * io.myxi.server.NodeListener} reports ({@link Metrics}).
    */
   private Myxi buildMyxi(ObjectMapper mapper) throws ConfigException {
     Myxi.Builder builder = Myxi.builder()
@@ -213,32 +211,18 @@ public final class StandaloneNode {
       }
       log.info("Application setup {} applied", name);
     }
-    Myxi registered;
+    Myxi built;
     try {
-      registered = builder.build();
+      built = builder.build();
     } catch (IllegalArgumentException e) {
       throw new ConfigException("the registry cannot be built: " + e.getMessage());
     }
-    Myxi.Builder timed = Myxi.builder()
-        .broker(registered.broker())
-        .objectMapper(registered.objectMapper())
-        .exchangePrefix(registered.exchangePrefix())
-        .publishTimeout(registered.publishTimeout());
-    for (ActionDefinition action : registered.actions()) {
-      if (action.requiresAuthentication()) {
-        timed.authenticatedAction(action.name(), metrics.timed(action.name(), action.handler()));
-      } else {
-        timed.action(action.name(), metrics.timed(action.name(), action.handler()));
-      }
+    Map<String, String> ruleNames = new LinkedHashMap<>();
+    rules.forEach(rule -> ruleNames.put(rule.name(), rule.access().word()));
+    metrics.useRules(ruleNames);
+    if (built.broker() != broker) {
+      log.info("An application setup chose its own broker: {}", built.broker().describe());
     }
-    for (ExchangeDefinition exchange : registered.exchanges()) {
-      String rule = rules.stream().filter(r -> r.name().equals(exchange.name())).map(r -> r.access().word()).findFirst().orElse("application");
-      timed.exchange(exchange.name(), metrics.timed(exchange.name(), rule, exchange.authorizer()));
-    }
-    if (registered.broker() != broker) {
-      log.info("An application setup chose its own broker: {}", registered.broker().describe());
-    }
-    Myxi built = timed.build();
     if (built.exchanges().isEmpty()) {
       log.warn("No exchanges configured: clients cannot subscribe to anything (set exchanges in the config file)");
     }

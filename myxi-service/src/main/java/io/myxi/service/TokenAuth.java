@@ -13,7 +13,6 @@ import io.myxi.ActionRequest;
 import io.myxi.Authorizer;
 import io.myxi.ErrorCodes;
 import io.myxi.Session;
-import io.myxi.server.MyxiServer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -63,7 +62,6 @@ final class TokenAuth implements AutoCloseable {
   private final Duration leeway;
   private final ObjectMapper mapper;
   private final ScheduledExecutorService expiries;
-  private volatile MyxiServer server;
 
   TokenAuth(Config config, ObjectMapper mapper) throws ConfigException {
     this.verifier = verifier(config);
@@ -136,11 +134,6 @@ final class TokenAuth implements AutoCloseable {
     throw new ConfigException("--private-key: a " + key.getAlgorithm() + " key cannot sign " + algorithm);
   }
 
-  /** The node whose sessions this serves; needed to re-check subscriptions when a token expires. */
-  void attach(MyxiServer server) {
-    this.server = server;
-  }
-
   /** The {@code token} access rule of one exchange. */
   Authorizer tokenRule(String exchange) {
     return (session, routingKey) -> {
@@ -210,7 +203,9 @@ final class TokenAuth implements AutoCloseable {
       long generation = state.generation;
       State current = state;
       long delay = Math.max(0, Duration.between(Instant.now(), removeAt).toMillis());
-      state.expiry = expiries.schedule(() -> expire(session, current, generation), delay, TimeUnit.MILLISECONDS);
+      // The timer only queues: the expiry itself runs in the session's lane, after the actions
+      // queued before it, so no action sees the authentication change under its feet.
+      state.expiry = expiries.schedule(() -> session.execute(() -> expire(session, current, generation)), delay, TimeUnit.MILLISECONDS);
       session.setAttribute(CLAIMS_ATTRIBUTE, Map.copyOf(new LinkedHashMap<>(withoutNulls(claims))));
       session.setAuth(user);
     }
@@ -236,7 +231,10 @@ final class TokenAuth implements AutoCloseable {
     request.error(ErrorCodes.INVALID_AUTHENTICATION, "reason", reason);
   }
 
-  /** The token of this generation expired: log the session out and re-check its subscriptions. */
+  /**
+   * The token of this generation expired: log the session out and re-check its subscriptions.
+   * Runs in the session's lane.
+   */
   private void expire(Session session, State state, long generation) {
     synchronized (state) {
       if (state.generation != generation || !session.isOpen()) {
@@ -249,10 +247,7 @@ final class TokenAuth implements AutoCloseable {
     }
     log.debug("Session {}: token expired; authentication removed", session.id());
     session.send(AUTHENTICATION_EXPIRED, Map.of());
-    MyxiServer current = server;
-    if (current != null) {
-      current.reauthorize(session);
-    }
+    session.reauthorize();
   }
 
   @Override

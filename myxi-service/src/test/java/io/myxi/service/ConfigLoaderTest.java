@@ -62,7 +62,7 @@ class ConfigLoaderTest {
     assertThat(env.integer(ConfigKeys.PORT)).isEqualTo(7002);
     assertThat(env.entry(ConfigKeys.PORT).origin()).isEqualTo("env MYXI_PORT");
     assertThat(env.duration(ConfigKeys.SHUTDOWN_WINDOW)).isEqualTo(Duration.ofSeconds(4));
-    assertThat(env.duration(ConfigKeys.TOUCH_INTERVAL)).isEqualTo(Duration.ofSeconds(10));
+    assertThat(env.duration(ConfigKeys.REAUTHORIZE_INTERVAL)).isEqualTo(Duration.ofSeconds(10));
 
     Config flag = ConfigLoader.load(file, Map.of("MYXI_PORT", "7002"), Map.of("port", "7003"));
     assertThat(flag.integer(ConfigKeys.PORT)).isEqualTo(7003);

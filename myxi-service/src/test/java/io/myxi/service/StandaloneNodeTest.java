@@ -4,11 +4,13 @@ import static io.myxi.service.NodeHarness.get;
 import static io.myxi.service.NodeHarness.post;
 import static io.myxi.service.NodeHarness.token;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import io.myxi.MyxiSetup;
+import io.myxi.Session;
 import io.myxi.testing.TestClient;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -132,6 +134,34 @@ class StandaloneNodeTest {
     assertThat(List.of(first.path("payload").path("exchange").asText(), second.path("payload").path("exchange").asText())).containsExactlyInAnyOrder("widgets", "inbox");
     JsonNode remaining = client.call("ListSubscriptions", null);
     assertThat(remaining.path("payload").path("subscriptions").toString()).isEqualTo("{\"news\":[\"all\"]}");
+    assertThat(node.server().stats().authenticatedSessions()).isZero();
+  }
+
+  @Test
+  void a_token_expiring_while_an_action_runs_takes_effect_after_it_in_the_sessions_order() throws Exception {
+    // An action that holds the session's lane past the token's expiry, and reports whether the
+    // session was authenticated when it started and when it ended.
+    MyxiSetup holding = builder -> builder.action("Hold", request -> {
+      Session session = request.session();
+      boolean before = session.isAuthenticated();
+      @SuppressWarnings("unchecked")
+      Map<String, Object> claims = (Map<String, Object>) session.attribute(TokenAuth.CLAIMS_ATTRIBUTE);
+      long expiresMillis = ((Number) claims.get("exp")).longValue() * 1000;
+      await().atMost(Duration.ofSeconds(5)).until(() -> System.currentTimeMillis() > expiresMillis + 500);
+      request.reply("Held", Map.of("before", before, "after", session.isAuthenticated()));
+    });
+    StandaloneNode node = harness.start(Map.of("exchanges", "widgets=token"), holding);
+    TestClient client = harness.connect(node);
+    assertThat(event(authenticate(client, token("alice", Instant.now().plusSeconds(2), "widgets:*")))).isEqualTo("Authenticated");
+    assertThat(event(client.call("Subscribe", subscription("widgets", "1")))).isEqualTo("Subscribed");
+
+    JsonNode held = client.call("Hold", null);
+    assertThat(event(held)).isEqualTo("Held");
+    assertThat(held.path("payload").path("before").asBoolean()).isTrue();
+    assertThat(held.path("payload").path("after").asBoolean()).as("the expiry waited for the running action").isTrue();
+    // Then the expiry runs, in order: logged out, and the token-granted subscription revoked.
+    client.nextEvent("AuthenticationExpired");
+    assertThat(client.nextEvent("Unsubscribed").path("payload").path("auto").asBoolean()).isTrue();
     assertThat(node.server().stats().authenticatedSessions()).isZero();
   }
 

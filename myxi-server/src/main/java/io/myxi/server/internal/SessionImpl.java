@@ -5,8 +5,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.myxi.CloseCodes;
 import io.myxi.Session;
 import io.myxi.Subscription;
+import io.myxi.server.DropReason;
+import io.myxi.server.SessionCloseReason;
+import io.myxi.server.internal.transport.Connection;
 import java.net.InetAddress;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -14,22 +16,28 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import org.java_websocket.WebSocket;
-import org.java_websocket.framing.TextFrame;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** One WebSocket connection and its Myxi state. */
+/** One connection and its Myxi state: auth, attributes, subscriptions, its lane and its output. */
 final class SessionImpl implements Session {
   private static final Logger log = LoggerFactory.getLogger(SessionImpl.class);
+  /** After a polite close, how long a client that does not read keeps its TCP connection. */
+  private static final long ABORT_AFTER_CLOSE_MILLIS = 2000;
+  /** RFC 6455's code for a connection that ended without a close frame (lost, reset). */
+  private static final int ABNORMAL_CLOSURE = 1006;
 
   private final String id;
-  private final WebSocket connection;
+  private final Connection connection;
   private final InetAddress remoteAddress;
-  private final Node node;
-  private final SerialExecutor actions;
+  private final SessionContext context;
+  private final LongAdder framesSent;
+  private final SerialExecutor lane;
   private final Map<String, Object> attributes = new ConcurrentHashMap<>();
   private final Set<Subscription> subscriptions = ConcurrentHashMap.newKeySet();
   private final List<Runnable> closeCallbacks = new CopyOnWriteArrayList<>();
@@ -38,14 +46,18 @@ final class SessionImpl implements Session {
   private final Object sendLock = new Object();
   private final AtomicLong pendingInboundChars = new AtomicLong();
   private final RateLimiter rateLimiter;
+  private boolean slowDropReported; // guarded by sendLock
   private volatile Object auth;
+  /** Why the node or the application closed it; null while open or when the peer closed. */
+  private volatile SessionCloseReason closeReason;
 
-  SessionImpl(String id, WebSocket connection, InetAddress remoteAddress, Node node, SerialExecutor actions, RateLimiter rateLimiter) {
+  SessionImpl(String id, Connection connection, InetAddress remoteAddress, SessionContext context, SerialExecutor lane, RateLimiter rateLimiter) {
     this.id = id;
     this.connection = connection;
     this.remoteAddress = remoteAddress;
-    this.node = node;
-    this.actions = actions;
+    this.context = context;
+    this.framesSent = context.events().stats().framesSent;
+    this.lane = lane;
     this.rateLimiter = rateLimiter;
   }
 
@@ -85,14 +97,26 @@ final class SessionImpl implements Session {
 
   @Override
   public void send(String event, Object payload) {
-    ObjectNode frame = node.mapper().createObjectNode();
+    ObjectNode frame = context.mapper().createObjectNode();
     frame.put("event", event);
-    frame.set("payload", node.mapper().valueToTree(payload));
+    frame.set("payload", context.mapper().valueToTree(payload));
     sendJson(frame);
   }
 
+  @Override
+  public void execute(Runnable task) {
+    lane.execute(task);
+  }
+
+  @Override
+  public void reauthorize() {
+    if (!closed.get()) {
+      execute(() -> context.reauthorization().accept(this));
+    }
+  }
+
   void sendReply(String event, JsonNode tag, JsonNode payload) {
-    ObjectNode frame = node.mapper().createObjectNode();
+    ObjectNode frame = context.mapper().createObjectNode();
     frame.put("event", event);
     if (tag != null) {
       frame.set("tag", tag);
@@ -104,7 +128,7 @@ final class SessionImpl implements Session {
   void sendJson(JsonNode frame) {
     String json;
     try {
-      json = node.mapper().writeValueAsString(frame);
+      json = context.mapper().writeValueAsString(frame);
     } catch (Exception e) {
       throw new IllegalArgumentException("frame cannot be written as JSON", e);
     }
@@ -116,10 +140,11 @@ final class SessionImpl implements Session {
    * the same lock as {@link #removeSubscription}: once a subscription is removed (and its
    * {@code Unsubscribed} sent afterwards), not one more event of it is queued.
    */
-  void sendEvent(byte[] utf8, Subscription subscription) {
+  void sendEvent(byte[] utf8, Subscription subscription, String brokerExchange) {
     synchronized (sendLock) {
-      if (subscriptions.contains(subscription)) {
-        sendEncoded(utf8);
+      if (subscriptions.contains(subscription) && !sendEncoded(utf8) && closeReason == SessionCloseReason.SLOW_CONSUMER && !slowDropReported) {
+        slowDropReported = true;
+        context.events().deliveryDropped(brokerExchange, subscription.routingKey(), DropReason.SLOW_CONSUMER);
       }
     }
   }
@@ -144,6 +169,11 @@ final class SessionImpl implements Session {
     pendingInboundChars.addAndGet(-chars);
   }
 
+  /** Adds a subscription the route table now holds; runs in the session's lane. */
+  void addSubscription(Subscription subscription) {
+    subscriptions.add(subscription);
+  }
+
   boolean removeSubscription(Subscription subscription) {
     synchronized (sendLock) {
       return subscriptions.remove(subscription);
@@ -152,26 +182,22 @@ final class SessionImpl implements Session {
 
   /**
    * Queues an already encoded UTF-8 text frame. The bytes are shared between sessions and never
-   * modified, so one encoding serves every subscriber.
+   * modified, so one encoding serves every subscriber. False when not queued (closing, or closed
+   * now as a slow consumer).
    */
-  void sendEncoded(byte[] utf8) {
+  boolean sendEncoded(byte[] utf8) {
     if (closing.get() || !connection.isOpen()) {
-      return;
+      return false;
     }
-    if (bufferedBytes() + wireSize(utf8.length) > node.settings().maxBufferedBytes()) {
+    if (connection.bufferedBytes() + wireSize(utf8.length) > context.maxBufferedBytes()) {
       closeSlowConsumer();
-      return;
+      return false;
     }
-    TextFrame frame = new TextFrame();
-    frame.setPayload(ByteBuffer.wrap(utf8));
-    frame.setFin(true);
-    try {
-      connection.sendFrame(frame);
-      node.stats().framesSent.increment();
-    } catch (RuntimeException e) {
-      // The socket closed between the check and the write; onClose cleans up.
-      log.debug("Session {}: frame not sent: {}", id, e.toString());
+    if (connection.sendText(utf8)) {
+      framesSent.increment();
+      return true;
     }
+    return false;
   }
 
   /** A server frame: 2 header bytes, 2 or 8 more for longer payloads, no mask. */
@@ -181,16 +207,32 @@ final class SessionImpl implements Session {
 
   /** Bytes queued for this connection that the kernel has not taken yet. */
   long bufferedBytes() {
-    // Every connection of the node is a MyxiWebSocket (see MyxiWebSocketFactory): the count is exact.
-    return connection instanceof MyxiWebSocket webSocket ? webSocket.bufferedBytes() : 0;
+    return connection.bufferedBytes();
   }
 
   private void closeSlowConsumer() {
     if (closing.compareAndSet(false, true)) {
-      node.stats().count(node.stats().closes, "slow_consumer");
-      log.info("Session {} closed: more than {} bytes waiting for a slow client", id, node.settings().maxBufferedBytes());
-      node.closeAbruptlyLater(this, CloseCodes.SLOW_CONSUMER, "slow consumer");
+      closeReason = SessionCloseReason.SLOW_CONSUMER;
+      context.events().closeDecided(SessionCloseReason.SLOW_CONSUMER);
+      log.info("Session {} closed: more than {} bytes waiting for a slow client", id, context.maxBufferedBytes());
+      abortLater(CloseCodes.SLOW_CONSUMER, "slow consumer");
       connection.close(CloseCodes.SLOW_CONSUMER, "slow consumer");
+    }
+  }
+
+  /**
+   * After a polite close, a client that does not read never sees the close frame: drop the TCP
+   * connection if it is still there a little later, so its buffers are freed.
+   */
+  private void abortLater(int code, String reason) {
+    try {
+      context.timers().schedule(() -> {
+        if (!connection.isClosed()) {
+          connection.abort(code, reason);
+        }
+      }, ABORT_AFTER_CLOSE_MILLIS, TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException stopping) {
+      connection.abort(code, reason);
     }
   }
 
@@ -205,8 +247,28 @@ final class SessionImpl implements Session {
 
   @Override
   public void close(int code, String reason) {
+    closeFor(SessionCloseReason.APPLICATION, code, reason);
+  }
+
+  /** Closes for a reason of the node's (or the application's); the first reason given wins. */
+  void closeFor(SessionCloseReason reason, int code, String text) {
+    if (closeReason == null) {
+      closeReason = reason;
+    }
     closing.set(true);
-    connection.close(code, reason == null ? "" : reason);
+    connection.close(code, text == null ? "" : text);
+  }
+
+  /** The reason this session ended, once its connection closed with {@code code}. */
+  SessionCloseReason closeReason(int code) {
+    SessionCloseReason decided = closeReason;
+    if (decided != null) {
+      return decided;
+    }
+    if (code == CloseCodes.MESSAGE_TOO_BIG) {
+      return SessionCloseReason.MESSAGE_TOO_BIG;
+    }
+    return code == ABNORMAL_CLOSURE ? SessionCloseReason.CONNECTION_LOST : SessionCloseReason.CLIENT_CLOSED;
   }
 
   @Override
@@ -218,7 +280,7 @@ final class SessionImpl implements Session {
   public void onClose(Runnable callback) {
     closeCallbacks.add(callback);
     if (closed.get() && closeCallbacks.remove(callback)) {
-      actions.execute(callback);
+      execute(callback);
     }
   }
 
@@ -244,15 +306,15 @@ final class SessionImpl implements Session {
     return closing.get();
   }
 
-  SerialExecutor actions() {
-    return actions;
+  SerialExecutor lane() {
+    return lane;
   }
 
   RateLimiter rateLimiter() {
     return rateLimiter;
   }
 
-  WebSocket connection() {
+  Connection connection() {
     return connection;
   }
 

@@ -5,8 +5,12 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
-/** The node's counters; cheap to increment from any thread. */
-public final class Stats {
+/**
+ * The node's counters behind {@link io.myxi.server.NodeStats}; cheap to increment from any thread.
+ * Keyed maps are filled with the {@code key()} of the reason enums (and error codes), so their
+ * names cannot drift from the reasons the node reports.
+ */
+final class Stats {
   final LongAdder deliveriesReceived = new LongAdder();
   final LongAdder eventsEncoded = new LongAdder();
   final LongAdder framesSent = new LongAdder();
@@ -15,7 +19,7 @@ public final class Stats {
   final Map<String, LongAdder> errorsSent = new ConcurrentHashMap<>();
   final Map<String, LongAdder> closes = new ConcurrentHashMap<>();
 
-  void count(Map<String, LongAdder> counters, String key) {
+  static void count(Map<String, LongAdder> counters, String key) {
     counters.computeIfAbsent(key, k -> new LongAdder()).increment();
   }
 

@@ -47,7 +47,7 @@ class SlowConsumerTest {
   void start() {
     broker = new InProcessBroker();
     myxi = Myxi.builder().broker(broker).exchange("public", Authorizer.allowAll()).build();
-    server = MyxiServer.builder(myxi).port(0).bindAddress("127.0.0.1").touchInterval(Duration.ZERO).shutdownWindow(Duration.ZERO).build().start();
+    server = MyxiServer.builder(myxi).port(0).bindAddress("127.0.0.1").reauthorizeInterval(Duration.ZERO).shutdownWindow(Duration.ZERO).build().start();
     await().atMost(WAIT).until(server::isReady);
   }
 
@@ -137,7 +137,7 @@ class SlowConsumerTest {
    */
   @Test
   void a_reader_that_pauses_gets_every_frame_in_order_once_it_reads_again() throws Exception {
-    MyxiServer roomy = MyxiServer.builder(myxi).port(0).bindAddress("127.0.0.1").touchInterval(Duration.ZERO)
+    MyxiServer roomy = MyxiServer.builder(myxi).port(0).bindAddress("127.0.0.1").reauthorizeInterval(Duration.ZERO)
         .shutdownWindow(Duration.ZERO).maxBufferedBytes(64L * 1024 * 1024).build().start();
     try {
       RawWebSocket paused = RawWebSocket.connect(roomy.port(), Map.of(), 4096);

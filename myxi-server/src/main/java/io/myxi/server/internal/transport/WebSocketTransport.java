@@ -1,4 +1,4 @@
-package io.myxi.server.internal;
+package io.myxi.server.internal.transport;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -8,9 +8,9 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.java_websocket.WebSocket;
-import org.java_websocket.WebSocketImpl;
 import org.java_websocket.drafts.Draft;
 import org.java_websocket.exceptions.InvalidDataException;
 import org.java_websocket.framing.CloseFrame;
@@ -21,26 +21,30 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Adapts Java-WebSocket's server to the {@link Node}. Its callbacks run on the library's selector
- * and decoder threads: they only check, convert and hand over.
+ * Adapts Java-WebSocket's server to a {@link ConnectionHandler} (the engine). Its callbacks run on
+ * the library's selector and decoder threads: they only check, convert and hand over. Every
+ * connection it creates is a {@link MyxiWebSocket}, which is the engine's {@link Connection}.
  */
 public final class WebSocketTransport extends WebSocketServer {
   private static final Logger log = LoggerFactory.getLogger(WebSocketTransport.class);
   private static final String ORIGIN_NOT_ALLOWED = "origin not allowed";
 
-  private final Node node;
-  private final ServerSettings settings;
+  private final ConnectionHandler handler;
+  private final TransportSettings settings;
+  private final ScheduledExecutorService timers;
   private final MyxiWebSocketFactory factory;
   private final CountDownLatch started = new CountDownLatch(1);
   private volatile Exception startFailure;
 
-  public WebSocketTransport(Node node, ServerSettings settings) {
+  /** {@code timers} runs the handshake sweep and lingering closes; it is not shut down here. */
+  public WebSocketTransport(ConnectionHandler handler, TransportSettings settings, ScheduledExecutorService timers) {
     // The library's default frame limit is unbounded: one header could make it allocate 2 GiB.
     super(settings.address(), decoderThreads(), List.of(new MyxiDraft(settings.maxMessageBytes())));
     setMaxPendingConnections(settings.acceptBacklog());
-    this.node = node;
+    this.handler = handler;
     this.settings = settings;
-    this.factory = new MyxiWebSocketFactory(settings.maxHandshakeBytes(), settings.sslContext(), node.timers());
+    this.timers = timers;
+    this.factory = new MyxiWebSocketFactory(settings.maxHandshakeBytes(), settings.sslContext(), timers, handler);
     setWebSocketFactory(factory);
     setTcpNoDelay(true);
     setReuseAddr(true);
@@ -61,7 +65,7 @@ public final class WebSocketTransport extends WebSocketServer {
       throw startFailure;
     }
     long sweepMillis = Math.max(100, Math.min(1000, settings.handshakeTimeout().toMillis() / 4));
-    node.timers().scheduleWithFixedDelay(this::sweepHandshakes, sweepMillis, sweepMillis, TimeUnit.MILLISECONDS);
+    timers.scheduleWithFixedDelay(this::sweepHandshakes, sweepMillis, sweepMillis, TimeUnit.MILLISECONDS);
   }
 
   /**
@@ -80,7 +84,7 @@ public final class WebSocketTransport extends WebSocketServer {
           webSocket.closeConnection(CloseFrame.NEVER_CONNECTED, "handshake refused");
         } else if (webSocket.ageNanos() > deadline) {
           factory.handshaking().remove(webSocket);
-          node.stats().count(node.stats().closes, "handshake_timeout");
+          handler.onRefused(ConnectionHandler.Refusal.HANDSHAKE_TIMEOUT);
           log.debug("Closing {}: no WebSocket handshake within {} ms", webSocket.getRemoteSocketAddress(), settings.handshakeTimeout().toMillis());
           webSocket.closeConnection(CloseFrame.NEVER_CONNECTED, "handshake timeout");
         }
@@ -98,7 +102,7 @@ public final class WebSocketTransport extends WebSocketServer {
       boolean missing = origin == null || origin.isEmpty();
       boolean allowed = missing ? settings.allowMissingOrigin() : settings.allowedOrigins().isEmpty() || settings.allowedOrigins().contains(origin);
       if (!allowed) {
-        node.stats().count(node.stats().closes, "origin_refused");
+        handler.onRefused(ConnectionHandler.Refusal.ORIGIN);
         log.info("Refused a WebSocket handshake from {}: origin {} is not allowed", connection.getRemoteSocketAddress(), missing ? "(none)" : printable(origin));
         if (!(draft instanceof MyxiDraft myxiDraft)) {
           throw new InvalidDataException(CloseFrame.POLICY_VALIDATION, ORIGIN_NOT_ALLOWED);
@@ -118,23 +122,22 @@ public final class WebSocketTransport extends WebSocketServer {
 
   @Override
   public void onOpen(WebSocket connection, ClientHandshake handshake) {
-    if (connection instanceof MyxiWebSocket webSocket) {
-      if (webSocket.getDraft() instanceof MyxiDraft draft && draft.refusal() != null) {
-        // Answered with an HTTP error: no session; close once the answer is written.
-        webSocket.flushAndClose(CloseFrame.POLICY_VALIDATION, draft.refusal().reason(), false);
-        return;
-      }
-      factory.handshaking().remove(webSocket);
+    MyxiWebSocket webSocket = (MyxiWebSocket) connection;
+    if (webSocket.getDraft() instanceof MyxiDraft draft && draft.refusal() != null) {
+      // Answered with an HTTP error: no session; close once the answer is written.
+      webSocket.flushAndClose(CloseFrame.POLICY_VALIDATION, draft.refusal().reason(), false);
+      return;
     }
+    factory.handshaking().remove(webSocket);
     InetAddress peer = connection.getRemoteSocketAddress() == null ? InetAddress.getLoopbackAddress() : connection.getRemoteSocketAddress().getAddress();
-    node.onOpen(connection, clientAddress(peer, handshake.getFieldValue("X-Forwarded-For")));
+    handler.onOpen(webSocket, clientAddress(peer, handshake.getFieldValue("X-Forwarded-For")));
     // A peer that hangs up during the handshake is closed by the selector thread while the decoder
     // thread is still opening the connection; the library then sets it OPEN over CLOSED, on a closed
     // channel, after having skipped onClose. Nothing would notice before the lost-connection check.
-    if (connection instanceof WebSocketImpl impl && (impl.getChannel() == null || !impl.getChannel().isOpen())) {
-      impl.closeConnection(CloseFrame.ABNORMAL_CLOSE, "connection lost during the handshake");
+    if (webSocket.getChannel() == null || !webSocket.getChannel().isOpen()) {
+      webSocket.closeConnection(CloseFrame.ABNORMAL_CLOSE, "connection lost during the handshake");
       removeConnection(connection);
-      node.onClose(connection, CloseFrame.ABNORMAL_CLOSE);
+      handler.onClose(webSocket, CloseFrame.ABNORMAL_CLOSE, true);
     }
   }
 
@@ -171,7 +174,7 @@ public final class WebSocketTransport extends WebSocketServer {
 
   @Override
   public void onMessage(WebSocket connection, String message) {
-    node.onMessage(connection, message);
+    handler.onMessage((MyxiWebSocket) connection, message);
   }
 
   @Override
@@ -182,19 +185,18 @@ public final class WebSocketTransport extends WebSocketServer {
           .onUnmappableCharacter(CodingErrorAction.REPORT)
           .decode(message)
           .toString();
-      node.onMessage(connection, text);
+      handler.onMessage((MyxiWebSocket) connection, text);
     } catch (CharacterCodingException e) {
       // Not UTF-8: answer as any other text that is not JSON.
-      node.onMessage(connection, "\u0000");
+      handler.onMessage((MyxiWebSocket) connection, "\u0000");
     }
   }
 
   @Override
   public void onClose(WebSocket connection, int code, String reason, boolean remote) {
-    if (connection instanceof MyxiWebSocket webSocket) {
-      factory.handshaking().remove(webSocket);
-    }
-    node.onClose(connection, code);
+    MyxiWebSocket webSocket = (MyxiWebSocket) connection;
+    factory.handshaking().remove(webSocket);
+    handler.onClose(webSocket, code, remote);
   }
 
   @Override

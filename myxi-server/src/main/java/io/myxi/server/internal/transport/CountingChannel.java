@@ -1,4 +1,4 @@
-package io.myxi.server.internal;
+package io.myxi.server.internal.transport;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -9,11 +9,13 @@ import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Queue;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.java_websocket.WrappedByteChannel;
 
 /**
  * The socket channel (or the TLS channel over it) of one connection, counting the bytes it takes
- * for the peer, so {@link MyxiWebSocket#bufferedBytes()} is exact without walking the queue.
+ * for the peer into the connection's counter, so {@link MyxiWebSocket#bufferedBytes()} is exact
+ * without walking the queue. Knows only the counter, not the connection.
  *
  * <p>For plain sockets it also holds the frames the socket did not take yet (see {@link
  * SocketWriter}): {@link #flush} moves the library's queue into its own and writes, under one lock,
@@ -24,7 +26,7 @@ final class CountingChannel implements WrappedByteChannel {
   private final SocketChannel socket;
   private final ByteChannel channel;
   private final WrappedByteChannel wrapped;
-  private final MyxiWebSocket webSocket;
+  private final AtomicLong writtenBytes;
   private final LingeringClose lingeringClose;
   private volatile boolean lingerOnClose;
   private volatile boolean closed;
@@ -34,19 +36,25 @@ final class CountingChannel implements WrappedByteChannel {
   private final ArrayDeque<ByteBuffer> unsent = new ArrayDeque<>();
   private final ByteBuffer[] gather = new ByteBuffer[MAX_GATHERED];
 
-  CountingChannel(SocketChannel socket, ByteChannel channel, MyxiWebSocket webSocket, LingeringClose lingeringClose) {
+  CountingChannel(SocketChannel socket, ByteChannel channel, AtomicLong writtenBytes, LingeringClose lingeringClose) {
     this.socket = socket;
     this.lingeringClose = lingeringClose;
     this.channel = channel;
     this.wrapped = channel instanceof WrappedByteChannel w ? w : null;
-    this.webSocket = webSocket;
+    this.writtenBytes = writtenBytes;
   }
 
   @Override
   public int write(ByteBuffer source) throws IOException {
     int written = channel.write(source);
-    webSocket.countWritten(written);
+    countWritten(written);
     return written;
+  }
+
+  private void countWritten(long bytes) {
+    if (bytes > 0) {
+      writtenBytes.addAndGet(bytes);
+    }
   }
 
   @Override
@@ -81,7 +89,7 @@ final class CountingChannel implements WrappedByteChannel {
           }
         }
         long written = count == 1 ? socket.write(gather[0]) : socket.write(gather, 0, count);
-        webSocket.countWritten(written);
+        countWritten(written);
         while (!unsent.isEmpty() && !unsent.peek().hasRemaining()) {
           unsent.poll();
         }

@@ -1,4 +1,4 @@
-package io.myxi.server.internal;
+package io.myxi.server.internal.transport;
 
 import java.io.IOException;
 import java.nio.channels.ByteChannel;
@@ -23,9 +23,11 @@ final class MyxiWebSocketFactory implements WebSocketServerFactory {
   private final Set<MyxiWebSocket> handshaking = ConcurrentHashMap.newKeySet();
   private final LingeringClose lingeringClose;
   private final SocketWriter socketWriter = new SocketWriter();
+  private final ConnectionHandler handler;
 
-  MyxiWebSocketFactory(int maxHandshakeBytes, SSLContext sslContext, ScheduledExecutorService timers) {
+  MyxiWebSocketFactory(int maxHandshakeBytes, SSLContext sslContext, ScheduledExecutorService timers, ConnectionHandler handler) {
     this.maxHandshakeBytes = maxHandshakeBytes;
+    this.handler = handler;
     this.lingeringClose = new LingeringClose(timers);
     this.tls = sslContext == null ? null : new DefaultSSLWebSocketServerFactory(sslContext);
   }
@@ -37,7 +39,7 @@ final class MyxiWebSocketFactory implements WebSocketServerFactory {
 
   @Override
   public WebSocketImpl createWebSocket(WebSocketAdapter adapter, List<Draft> drafts) {
-    MyxiWebSocket webSocket = new MyxiWebSocket(new WriteDemandListener(adapter, socketWriter), drafts, maxHandshakeBytes);
+    MyxiWebSocket webSocket = new MyxiWebSocket(new WriteDemandListener(adapter, socketWriter), drafts, maxHandshakeBytes, handler);
     handshaking.add(webSocket);
     return webSocket;
   }
@@ -45,7 +47,7 @@ final class MyxiWebSocketFactory implements WebSocketServerFactory {
   @Override
   public ByteChannel wrapChannel(SocketChannel channel, SelectionKey key) throws IOException {
     ByteChannel inner = tls == null ? channel : tls.wrapChannel(channel, key);
-    return new CountingChannel(channel, inner, (MyxiWebSocket) key.attachment(), lingeringClose);
+    return new CountingChannel(channel, inner, ((MyxiWebSocket) key.attachment()).writtenBytes(), lingeringClose);
   }
 
   Set<MyxiWebSocket> handshaking() {

@@ -1,4 +1,4 @@
-package io.myxi.server.internal;
+package io.myxi.server.internal.transport;
 
 import java.io.IOException;
 import java.nio.channels.CancelledKeyException;

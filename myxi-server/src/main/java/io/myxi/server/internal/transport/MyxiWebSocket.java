@@ -1,4 +1,4 @@
-package io.myxi.server.internal;
+package io.myxi.server.internal.transport;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -9,22 +9,60 @@ import org.java_websocket.WebSocketImpl;
 import org.java_websocket.drafts.Draft;
 import org.java_websocket.enums.ReadyState;
 import org.java_websocket.framing.CloseFrame;
+import org.java_websocket.framing.TextFrame;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One server connection, with the bounds the library leaves out: the size of the opening handshake
  * (the library buffers an endless one), the time it may take (the library times out only open
  * connections), and an exact count of the bytes waiting to be sent to the peer.
  */
-final class MyxiWebSocket extends WebSocketImpl {
+final class MyxiWebSocket extends WebSocketImpl implements Connection {
+  private static final Logger log = LoggerFactory.getLogger(MyxiWebSocket.class);
+
   private final int maxHandshakeBytes;
+  private final ConnectionHandler handler;
   private final long createdNanos = System.nanoTime();
+  /** Bytes the socket took for the peer, counted by its {@link CountingChannel}. */
   private final AtomicLong writtenBytes = new AtomicLong();
   private long handshakeBytes; // decoder thread of the connection only
   private volatile boolean refusedBeforeHandshake;
 
-  MyxiWebSocket(WebSocketListener listener, List<Draft> drafts, int maxHandshakeBytes) {
+  MyxiWebSocket(WebSocketListener listener, List<Draft> drafts, int maxHandshakeBytes, ConnectionHandler handler) {
     super(listener, drafts);
     this.maxHandshakeBytes = maxHandshakeBytes;
+    this.handler = handler;
+  }
+
+  @Override
+  public boolean sendText(byte[] utf8) {
+    TextFrame frame = new TextFrame();
+    frame.setPayload(ByteBuffer.wrap(utf8));
+    frame.setFin(true);
+    try {
+      sendFrame(frame);
+      return true;
+    } catch (RuntimeException e) {
+      // The socket closed between the caller's check and the write; onClose cleans up.
+      log.debug("Frame not sent to {}: {}", getRemoteSocketAddress(), e.toString());
+      return false;
+    }
+  }
+
+  @Override
+  public void abort(int code, String reason) {
+    closeConnection(code, reason);
+  }
+
+  @Override
+  public void attach(Object attachment) {
+    setAttachment(attachment);
+  }
+
+  @Override
+  public Object attachment() {
+    return getAttachment();
   }
 
   @Override
@@ -50,6 +88,7 @@ final class MyxiWebSocket extends WebSocketImpl {
       return;
     }
     refusedBeforeHandshake = true;
+    handler.onRefused(ConnectionHandler.Refusal.HANDSHAKE_TOO_LARGE);
     String body = reason + "\n";
     String http = "HTTP/1.1 " + status + " " + MyxiDraft.reasonPhrase(status) + "\r\n"
         + "Content-Type: text/plain; charset=utf-8\r\n"
@@ -70,16 +109,15 @@ final class MyxiWebSocket extends WebSocketImpl {
     super.closeConnection(code, message, remote);
   }
 
-  /** Bytes queued for the peer (handshake response and frames) that the socket has not taken yet. */
-  long bufferedBytes() {
+  @Override
+  public long bufferedBytes() {
     long queued = getDraft() instanceof MyxiDraft draft ? draft.queuedBytes() : 0;
     return Math.max(0, queued - writtenBytes.get());
   }
 
-  void countWritten(long bytes) {
-    if (bytes > 0) {
-      writtenBytes.addAndGet(bytes);
-    }
+  /** The counter its channel adds the bytes written to. */
+  AtomicLong writtenBytes() {
+    return writtenBytes;
   }
 
   long ageNanos() {

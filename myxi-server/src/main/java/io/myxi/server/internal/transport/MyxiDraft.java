@@ -1,4 +1,4 @@
-package io.myxi.server.internal;
+package io.myxi.server.internal.transport;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;

@@ -1,0 +1,146 @@
+package io.myxi.server.internal;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.myxi.Events;
+import io.myxi.ExchangeDefinition;
+import io.myxi.Myxi;
+import io.myxi.Subscription;
+import io.myxi.broker.NodeQueue;
+import io.myxi.server.DropReason;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.Optional;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Deliveries from the node queue to the sessions: each body is parsed once and its frame encoded
+ * once, whatever the number of subscribers, and the same bytes are queued to each of them.
+ *
+ * <p>Runs on the broker's dispatch thread and never blocks: queuing a frame only marks the
+ * connection for the socket writer thread (one wake-up per broadcast, see the transport).
+ */
+final class EventFanOut implements NodeQueue.Listener {
+  private static final Logger log = LoggerFactory.getLogger(EventFanOut.class);
+
+  private final Myxi myxi;
+  private final ObjectMapper mapper;
+  private final Subscriptions subscriptions;
+  private final NodeEvents events;
+  private final Stats stats;
+  private final long maxBufferedBytes;
+  private final String nodeId;
+  private final Sessions sessions;
+
+  /** The sessions a node-wide event goes to. */
+  interface Sessions {
+    Collection<SessionImpl> open();
+  }
+
+  EventFanOut(Myxi myxi, Subscriptions subscriptions, NodeEvents events, long maxBufferedBytes, String nodeId, Sessions sessions) {
+    this.myxi = myxi;
+    this.mapper = myxi.objectMapper();
+    this.subscriptions = subscriptions;
+    this.events = events;
+    this.stats = events.stats();
+    this.maxBufferedBytes = maxBufferedBytes;
+    this.nodeId = nodeId;
+    this.sessions = sessions;
+  }
+
+  @Override
+  public void onDelivery(String brokerExchange, String routingKey, byte[] body) {
+    stats.deliveriesReceived.increment();
+    Optional<ExchangeDefinition> exchange = myxi.exchangeByBrokerName(brokerExchange);
+    if (exchange.isEmpty()) {
+      drop(DropReason.UNKNOWN_EXCHANGE, brokerExchange, routingKey, body.length, "no exchange of that name is registered");
+      return;
+    }
+    Subscription subscription = new Subscription(exchange.get().name(), routingKey);
+    Set<SessionImpl> subscribers = subscriptions.subscribers(subscription);
+    if (subscribers == null || subscribers.isEmpty()) {
+      drop(DropReason.NO_SUBSCRIBERS, brokerExchange, routingKey, body.length, "no session of this node subscribes to it");
+      return;
+    }
+    // An event larger than a session's whole output buffer could only close every subscriber as
+    // a slow consumer; do not even parse it.
+    if (body.length > maxBufferedBytes) {
+      drop(DropReason.TOO_LARGE, brokerExchange, routingKey, body.length, "larger than the per-session buffer of " + maxBufferedBytes + " bytes");
+      return;
+    }
+    byte[] frame = encodeEvent(brokerExchange, exchange.get().name(), routingKey, body);
+    if (frame == null) {
+      return;
+    }
+    for (SessionImpl session : subscribers) {
+      session.sendEvent(frame, subscription, brokerExchange);
+    }
+  }
+
+  private void drop(DropReason reason, String brokerExchange, String routingKey, int bytes, String why) {
+    events.deliveryDropped(brokerExchange, routingKey, reason);
+    if (reason == DropReason.NO_SUBSCRIBERS) {
+      // Also happens normally: events in flight while the last subscriber leaves.
+      log.info("Dropped a delivery on {} / {} ({} bytes): {}", brokerExchange, routingKey, bytes, why);
+    } else {
+      log.warn("Dropped a delivery on {} / {} ({} bytes): {}", brokerExchange, routingKey, bytes, why);
+    }
+  }
+
+  /** Parses a broker body once and encodes the outgoing frame once, for every subscriber. */
+  private byte[] encodeEvent(String brokerExchange, String exchange, String routingKey, byte[] body) {
+    JsonNode message;
+    try {
+      message = mapper.readTree(body);
+    } catch (IOException e) {
+      message = null;
+    }
+    if (message == null || !message.isObject() || !message.path("event").isTextual()) {
+      drop(DropReason.INVALID_BODY, brokerExchange, routingKey, body.length, "the body is not {\"event\":..,\"payload\":..} JSON");
+      return null;
+    }
+    ObjectNode frame = mapper.createObjectNode();
+    frame.set("event", message.get("event"));
+    JsonNode payload = message.get("payload");
+    frame.set("payload", payload == null ? mapper.nullNode() : payload);
+    frame.putObject("mq").put("e", exchange).put("rk", routingKey);
+    try {
+      byte[] encoded = mapper.writeValueAsBytes(frame);
+      stats.eventsEncoded.increment();
+      return encoded;
+    } catch (JsonProcessingException e) {
+      drop(DropReason.INVALID_BODY, brokerExchange, routingKey, body.length, "it cannot be written as JSON");
+      return null;
+    }
+  }
+
+  @Override
+  public void onDisconnected(String reason) {
+    log.warn("Node {} lost its broker connection ({}); subscriptions wait for recovery", nodeId, reason);
+  }
+
+  @Override
+  public void onRecovered(Instant downSince, Instant upAt) {
+    stats.recoveries.increment();
+    ObjectNode payload = mapper.createObjectNode()
+        .put("from", downSince.toEpochMilli())
+        .put("to", upAt.toEpochMilli())
+        .put("reason", "broker_connection_lost");
+    byte[] frame;
+    try {
+      ObjectNode event = mapper.createObjectNode().put("event", Events.MISSED_EVENTS);
+      event.set("payload", payload);
+      frame = mapper.writeValueAsBytes(event);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+    for (SessionImpl session : sessions.open()) {
+      session.sendEncoded(frame);
+    }
+  }
+}
