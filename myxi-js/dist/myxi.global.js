@@ -26,9 +26,10 @@ const GOING_AWAY = 1001;
 
 const DEFAULT_RECONNECT = Object.freeze({
   baseMs: 500,
-  // Short, so a page is back about a second after its node is (the median wait after a node
-  // restart is about a third of the cap); still spreads a node's clients over two seconds.
-  capMs: 2000,
+  // Short, so a page is back within a second of its node (after a restart the wait is about a
+  // third of the cap, plus the handshake); a node's pages still come back spread over a second.
+  // Nodes with many thousands of pages may raise it: see docs/client.md.
+  capMs: 1000,
   maxAttempts: Infinity,
   // Only a connection that stayed up this long resets the backoff, so a server that accepts and
   // closes at once is retried at the cap instead of in a tight loop.
@@ -303,6 +304,7 @@ class SharedSubscription {
       this._retryTimer = null;
       retry();
     }, delayMs);
+    this.connection._debug(`${error.action} ${this.exchange}/${this.routingKey} failed (${error.code}), retrying`, { error, attempt, delayMs });
     this._forEachHandle((handle) => handle._emit('Retrying', { error, attempt, delayMs }));
   }
 
