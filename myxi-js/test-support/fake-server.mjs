@@ -13,6 +13,7 @@ export class FakeServer extends EventEmitter {
     this.receivedActions = []; // {session, action, tag, payload}
     this.deniedKeys = new Set(); // "exchange/routingKey" refused with SubscriptionDenied
     this.subscribeErrors = new Map(); // "exchange/routingKey" -> error code to reply instead
+    this.unsubscribeErrors = new Map(); // "exchange/routingKey" -> error codes, one per Unsubscribe
     this.authenticationDelayMs = 0;
     this.silentActions = new Set(); // actions left without any reply
     // Called with each new session before Welcome; return false to handle the socket yourself.
@@ -71,6 +72,9 @@ export class FakeServer extends EventEmitter {
         session.subscriptions.add(key);
         return reply('Subscribed', { exchange, routing_key: routingKey });
       case 'Unsubscribe':
+        if (this.unsubscribeErrors.get(key)?.length) {
+          return reply('Error', { error: this.unsubscribeErrors.get(key).shift(), exchange, routing_key: routingKey });
+        }
         if (!session.subscriptions.delete(key)) return reply('Error', { error: 'NotSubscribed', exchange, routing_key: routingKey });
         return reply('Unsubscribed', { exchange, exchange_name: exchange, routing_key: routingKey, auto: false });
       case 'Fail':

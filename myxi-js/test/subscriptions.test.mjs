@@ -19,11 +19,12 @@ test('subscribe before the socket opens is sent once it is open, and Subscribed 
   assert.equal(subscription.routingKey, '1234');
 });
 
-test('subscribing twice to the same key returns the same subscription and sends one Subscribe', async (t) => {
+test('subscribing twice to the same key returns a handle per call over one Subscribe', async (t) => {
   const { server, connection } = await connectedClient(t);
   const first = connection.subscribe('widgets', '1');
-  assert.equal(connection.subscribe('widgets', 1), first);
-  await waitForEvent(first, 'Subscribed');
+  const second = connection.subscribe('widgets', 1);
+  assert.notEqual(second, first);
+  await Promise.all([waitForEvent(first, 'Subscribed'), waitForEvent(second, 'Subscribed')]);
   assert.notEqual(connection.subscribe('widgets', '2'), first);
   assert.equal(server.receivedActions.filter((action) => action.payload.routing_key === '1').length, 1);
 });
@@ -110,14 +111,21 @@ test('a permanent Subscribe error fires Error and removes the subscription', asy
   assert.equal(subscription.state, 'closed');
 });
 
-test('BrokerUnavailable fires Error and the Subscribe is retried after a backoff', async (t) => {
+test('BrokerUnavailable fires Retrying (not Error) and the Subscribe is retried after a backoff', async (t) => {
   const { server, connection } = await connectedClient(t);
   server.subscribeErrors.set('widgets/1', 'BrokerUnavailable');
   const subscription = connection.subscribe('widgets', '1');
-  assert.equal((await waitForEvent(subscription, 'Error')).error, 'BrokerUnavailable');
+  const errors = [];
+  subscription.on('Error', (payload) => errors.push(payload));
+  connection.on('error', (error) => errors.push(error));
+  const retrying = await waitForEvent(subscription, 'Retrying');
+  assert.equal(retrying.error.code, 'BrokerUnavailable');
+  assert.equal(retrying.error.retryable, true);
+  assert.equal(retrying.attempt, 1);
   assert.equal(subscription.state, 'pending');
   server.subscribeErrors.delete('widgets/1');
   await waitForEvent(subscription, 'Subscribed');
+  assert.deepEqual(errors, []);
 });
 
 test('MissedEvents is surfaced on the connection and on every subscription', async (t) => {
