@@ -220,9 +220,6 @@ public final class StandaloneNode {
     Map<String, String> ruleNames = new LinkedHashMap<>();
     rules.forEach(rule -> ruleNames.put(rule.name(), rule.access().word()));
     metrics.useRules(ruleNames);
-    if (built.broker() != broker) {
-      log.info("An application setup chose its own broker: {}", built.broker().describe());
-    }
     if (built.exchanges().isEmpty()) {
       log.warn("No exchanges configured: clients cannot subscribe to anything (set exchanges in the config file)");
     }
