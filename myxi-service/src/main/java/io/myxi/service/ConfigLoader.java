@@ -3,6 +3,7 @@ package io.myxi.service;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.myxi.Myxi;
 import io.myxi.service.Config.Entry;
 import io.myxi.service.Config.Source;
 import io.myxi.service.ExchangeRule.Access;
@@ -33,7 +34,6 @@ public final class ConfigLoader {
   /** {@code MYXI_*} variables that are not configuration keys but are read elsewhere. */
   private static final Set<String> OTHER_ENV = Set.of(CONFIG_ENV, "MYXI_ADMIN_URL");
   private static final Set<String> EXCHANGE_FIELDS = Set.of("access", "url", "timeout", "cache_ttl");
-  private static final int MAX_NAME_BYTES = 255;
 
   private final List<String> problems = new ArrayList<>();
 
@@ -68,7 +68,7 @@ public final class ConfigLoader {
       throw new ConfigException(problems);
     }
     Config config = new Config(entries);
-    checkTogether(config);
+    problems.addAll(ConfigChecks.problemsOf(config));
     if (!problems.isEmpty()) {
       throw new ConfigException(problems);
     }
@@ -408,8 +408,8 @@ public final class ConfigLoader {
 
   private ExchangeRule exchange(String name, String accessText, String url, Duration timeout, Duration cacheTtl, String origin) {
     String path = "exchanges." + name;
-    if (name.isEmpty() || name.getBytes(StandardCharsets.UTF_8).length > MAX_NAME_BYTES) {
-      problems.add(path + ": an exchange name must have 1 to " + MAX_NAME_BYTES + " bytes (" + origin + ")");
+    if (name.isEmpty() || name.getBytes(StandardCharsets.UTF_8).length > Myxi.MAX_NAME_BYTES) {
+      problems.add(path + ": an exchange name must have 1 to " + Myxi.MAX_NAME_BYTES + " bytes (" + origin + ")");
       return null;
     }
     Access access = Access.parse(accessText.trim());
@@ -428,141 +428,12 @@ public final class ConfigLoader {
     return new ExchangeRule(name, access, url, timeout, cacheTtl);
   }
 
-  private static boolean isHttpUrl(String text) {
+  static boolean isHttpUrl(String text) {
     try {
       URI uri = URI.create(text);
       return ("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) && uri.getHost() != null;
     } catch (IllegalArgumentException e) {
       return false;
-    }
-  }
-
-  // ---------------------------------------------------------------- keys that depend on each other
-
-  private void checkTogether(Config config) {
-    String brokerUrl = config.string(ConfigKeys.BROKER_URL);
-    if (!config.inProcessBroker()) {
-      try {
-        URI uri = URI.create(brokerUrl);
-        if (!"amqp".equals(uri.getScheme()) && !"amqps".equals(uri.getScheme())) {
-          problems.add(ConfigKeys.BROKER_URL + ": expected amqp://, amqps:// or in-process (" + config.entry(ConfigKeys.BROKER_URL).origin() + "), got " + Config.Redaction.uri(brokerUrl));
-        }
-      } catch (IllegalArgumentException e) {
-        problems.add(ConfigKeys.BROKER_URL + ": not a URI (" + config.entry(ConfigKeys.BROKER_URL).origin() + ")");
-      }
-    }
-    boolean amqps = brokerUrl.startsWith("amqps:");
-    for (String key : List.of(ConfigKeys.BROKER_CA_FILE, ConfigKeys.BROKER_CLIENT_CERT_FILE, ConfigKeys.BROKER_CLIENT_KEY_FILE)) {
-      if (config.isSet(key) && !amqps) {
-        problems.add(key + ": only applies to an amqps:// broker.url");
-      }
-    }
-    if (config.isSet(ConfigKeys.BROKER_CLIENT_CERT_FILE) != config.isSet(ConfigKeys.BROKER_CLIENT_KEY_FILE)) {
-      problems.add(ConfigKeys.BROKER_CLIENT_KEY_FILE + ": broker.client_cert_file and broker.client_key_file go together");
-    }
-    if (config.duration(ConfigKeys.BROKER_MAX_RECOVERY_DELAY).compareTo(config.duration(ConfigKeys.BROKER_RECOVERY_DELAY)) < 0) {
-      problems.add(ConfigKeys.BROKER_MAX_RECOVERY_DELAY + ": must not be shorter than broker.recovery_delay");
-    }
-    for (String key : List.of(ConfigKeys.BROKER_CONNECTION_TIMEOUT, ConfigKeys.BROKER_HEARTBEAT, ConfigKeys.BROKER_RECOVERY_DELAY,
-        ConfigKeys.BROKER_MAX_RECOVERY_DELAY, ConfigKeys.BROKER_PUBLISH_TIMEOUT, ConfigKeys.BROKER_BIND_TIMEOUT, ConfigKeys.CONNECTION_LOST_TIMEOUT,
-        ConfigKeys.AUTHORIZATION_TIMEOUT)) {
-      if (config.duration(key).isZero()) {
-        problems.add(key + ": must be longer than 0 (" + config.entry(key).origin() + ")");
-      }
-    }
-    if (config.string(ConfigKeys.EXCHANGE_PREFIX).getBytes(StandardCharsets.UTF_8).length > 100) {
-      problems.add(ConfigKeys.EXCHANGE_PREFIX + ": at most 100 bytes");
-    }
-
-    checkAuth(config);
-    checkExchanges(config);
-    checkTls(config);
-    checkAdmin(config);
-    for (ConfigKey key : ConfigKeys.ALL) {
-      if (key.type() == ConfigKey.Type.PATH && !key.name().equals(ConfigKeys.PIDFILE) && config.isSet(key.name())) {
-        Path path = config.path(key.name());
-        if (!Files.isRegularFile(path) || !Files.isReadable(path)) {
-          problems.add(key.name() + ": file " + path + " does not exist or cannot be read (" + config.entry(key.name()).origin() + ")");
-        }
-      }
-    }
-  }
-
-  private void checkAuth(Config config) {
-    String algorithm = config.string(ConfigKeys.AUTH_ALGORITHM);
-    boolean secret = config.isSet(ConfigKeys.AUTH_SECRET);
-    boolean publicKey = config.isSet(ConfigKeys.AUTH_PUBLIC_KEY_FILE);
-    boolean algorithmChosen = config.entry(ConfigKeys.AUTH_ALGORITHM).source() != Source.DEFAULT;
-    if (secret && publicKey) {
-      problems.add(ConfigKeys.AUTH_SECRET + ": set auth.secret (HS256) or auth.public_key_file (RS256, ES256), not both");
-      return;
-    }
-    if (algorithm.equals("HS256")) {
-      if (publicKey) {
-        problems.add(ConfigKeys.AUTH_ALGORITHM + ": auth.public_key_file needs RS256 or ES256, not HS256");
-      } else if (secret && config.string(ConfigKeys.AUTH_SECRET).getBytes(StandardCharsets.UTF_8).length < 32) {
-        problems.add(ConfigKeys.AUTH_SECRET + ": must be at least 32 bytes for HS256 (" + config.entry(ConfigKeys.AUTH_SECRET).origin() + ")");
-      } else if (!secret && algorithmChosen) {
-        problems.add(ConfigKeys.AUTH_SECRET + ": required for auth.algorithm HS256 (set it in the file or as MYXI_AUTH_SECRET)");
-      }
-    } else {
-      if (secret) {
-        problems.add(ConfigKeys.AUTH_ALGORITHM + ": auth.secret needs HS256, not " + algorithm);
-      } else if (!publicKey) {
-        problems.add(ConfigKeys.AUTH_PUBLIC_KEY_FILE + ": required for auth.algorithm " + algorithm + " (set it in the file or as MYXI_AUTH_PUBLIC_KEY_FILE)");
-      }
-    }
-  }
-
-  private void checkExchanges(Config config) {
-    for (ExchangeRule rule : config.exchanges()) {
-      if (rule.access() == Access.TOKEN && !config.tokensEnabled()) {
-        problems.add(ConfigKeys.AUTH_SECRET + ": required by exchanges." + rule.name() + " (access token): set auth.secret (MYXI_AUTH_SECRET) or auth.public_key_file");
-      }
-      if (rule.access() == Access.HTTP && rule.url() == null) {
-        if (!config.isSet(ConfigKeys.AUTHORIZATION_URL)) {
-          problems.add("exchanges." + rule.name() + ".url: required for access http, or set authorization.url");
-        }
-      }
-      String full = config.string(ConfigKeys.EXCHANGE_PREFIX) + rule.name();
-      if (full.getBytes(StandardCharsets.UTF_8).length > MAX_NAME_BYTES) {
-        problems.add("exchanges." + rule.name() + ": longer than " + MAX_NAME_BYTES + " bytes with exchange_prefix");
-      }
-    }
-    if (config.isSet(ConfigKeys.AUTHORIZATION_URL) && !isHttpUrl(config.string(ConfigKeys.AUTHORIZATION_URL))) {
-      problems.add(ConfigKeys.AUTHORIZATION_URL + ": expected an http:// or https:// URL, got '" + config.string(ConfigKeys.AUTHORIZATION_URL) + "'");
-    }
-  }
-
-  private void checkTls(Config config) {
-    boolean pem = config.isSet(ConfigKeys.TLS_CERT_FILE) || config.isSet(ConfigKeys.TLS_KEY_FILE);
-    boolean keystore = config.isSet(ConfigKeys.TLS_KEYSTORE_FILE);
-    if (pem && keystore) {
-      problems.add(ConfigKeys.TLS_KEYSTORE_FILE + ": set tls.cert_file and tls.key_file, or tls.keystore_file, not both");
-    } else if (pem && !(config.isSet(ConfigKeys.TLS_CERT_FILE) && config.isSet(ConfigKeys.TLS_KEY_FILE))) {
-      problems.add((config.isSet(ConfigKeys.TLS_CERT_FILE) ? ConfigKeys.TLS_KEY_FILE : ConfigKeys.TLS_CERT_FILE) + ": tls.cert_file and tls.key_file go together");
-    }
-  }
-
-  private void checkAdmin(Config config) {
-    if (!config.bool(ConfigKeys.ADMIN_ENABLED)) {
-      return;
-    }
-    String bind = config.string(ConfigKeys.ADMIN_BIND_ADDRESS);
-    boolean loopback;
-    try {
-      loopback = InetAddress.getByName(bind).isLoopbackAddress();
-    } catch (IOException e) {
-      problems.add(ConfigKeys.ADMIN_BIND_ADDRESS + ": cannot be resolved: " + bind);
-      return;
-    }
-    boolean token = config.isSet(ConfigKeys.ADMIN_TOKEN) && !config.string(ConfigKeys.ADMIN_TOKEN).isEmpty();
-    if (!token && !loopback) {
-      problems.add(ConfigKeys.ADMIN_TOKEN + ": required when admin.bind_address (" + bind + ") is not a loopback address (set MYXI_ADMIN_TOKEN)");
-    } else if (!token && config.bool(ConfigKeys.ADMIN_REQUIRE_TOKEN)) {
-      problems.add(ConfigKeys.ADMIN_TOKEN + ": required because admin.require_token is true (set MYXI_ADMIN_TOKEN)");
-    } else if (token && config.string(ConfigKeys.ADMIN_TOKEN).length() < 16) {
-      problems.add(ConfigKeys.ADMIN_TOKEN + ": must be at least 16 characters");
     }
   }
 
