@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code java -jar myxi-bench.jar SCENARIO [options]}: see docs/performance.md. */
-@Command(name = "myxi-bench", mixinStandardHelpOptions = true, version = "myxi-bench 0.1.0",
+@Command(name = "myxi-bench", mixinStandardHelpOptions = true, versionProvider = BenchMain.JarVersion.class,
         description = "Benchmark harness for Myxi nodes (and the S0 baseline server).",
         subcommands = {BenchMain.S0.class, BenchMain.S1.class, BenchMain.S2.class, BenchMain.S3.class, BenchMain.S4.class,
                 BenchMain.S5.class, BenchMain.All.class, BenchMain.Baseline.class, BenchMain.Summarize.class})
@@ -30,6 +30,15 @@ public final class BenchMain implements Callable<Integer> {
     public Integer call() {
         new CommandLine(this).usage(System.out);
         return 2;
+    }
+
+    /** The version from the jar's manifest (Implementation-Version), so no source file repeats the pom's. */
+    static final class JarVersion implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String version = BenchMain.class.getPackage().getImplementationVersion();
+            return new String[] {"myxi-bench " + (version == null ? "(development build)" : version)};
+        }
     }
 
     interface RunBody {

@@ -12,11 +12,11 @@ import java.util.Map;
  * the broker, the ports and the built-in token {@code Authenticate}; this adds the rest.
  *
  * <pre>
- * java -cp myxi-service/target/myxi-server.jar:myxi-examples/target/myxi-examples-0.1.0.jar \
+ * java -cp myxi-service/target/myxi-server.jar:myxi-examples/target/myxi-examples-VERSION.jar \
  *     io.myxi.service.Main start --config myxi-examples/myxi-demo.yml
  * </pre>
  *
- * <p>Found through {@code META-INF/services/io.myxi.MyxiSetup}.
+ * <p>(VERSION: the project version, e.g. 0.2.0-SNAPSHOT.) Found through {@code META-INF/services/io.myxi.MyxiSetup}.
  */
 public final class DemoSetup implements MyxiSetup {
   @Override

@@ -43,6 +43,60 @@ class LibraryJarsIT {
     }
   }
 
+  @Test
+  void the_runnable_jar_carries_one_apache_license_the_merged_notices_and_every_bundled_library_license() throws IOException {
+    try (JarFile jar = open("myxi.jar")) {
+      assertThat(text(jar, "META-INF/LICENSE")).contains("Apache License", "Version 2.0, January 2004");
+      assertThat(names(jar)).doesNotContain("META-INF/LICENSE.txt", "META-INF/LICENSE.md")
+          .contains("META-INF/FastDoubleParser-LICENSE", "META-INF/Schubfach-LICENSE");
+      assertThat(text(jar, "META-INF/NOTICE")).contains("Myxi for Java", "Jackson");
+      String thirdParty = text(jar, "META-INF/THIRD-PARTY.txt");
+      // Every bundled library that left its Maven coordinates in the jar is named with its license.
+      List<String> bundled = names(jar).stream()
+          .filter(name -> name.startsWith("META-INF/maven/") && name.endsWith("/pom.properties"))
+          .map(name -> name.split("/"))
+          .filter(parts -> !parts[2].equals("io.myxi"))
+          .map(parts -> parts[3])
+          .toList();
+      assertThat(bundled).isNotEmpty();
+      for (String artifactId : bundled) {
+        assertThat(thirdParty).as("THIRD-PARTY.txt names " + artifactId).contains(artifactId);
+      }
+      // The ones built without Maven metadata, found by their packages.
+      assertThat(thirdParty).contains("picocli", "java-jwt", "micrometer-core", "micrometer-registry-prometheus");
+    }
+  }
+
+  @Test
+  void no_netty_is_bundled_the_amqp_client_uses_its_socket_transport() throws IOException {
+    try (JarFile jar = open("myxi.jar")) {
+      assertThat(names(jar)).noneMatch(name -> name.startsWith("io/netty/"));
+    }
+  }
+
+  @Test
+  void the_library_modules_publish_sources_and_javadoc_jars() throws IOException {
+    for (String property : List.of("myxi.core.jar", "myxi.server.jar")) {
+      String jar = System.getProperty(property);
+      for (String classifier : List.of("sources", "javadoc")) {
+        Path attached = Path.of(jar.replace(".jar", "-" + classifier + ".jar"));
+        assertThat(attached).as(classifier + " jar of " + jar).isRegularFile();
+        try (JarFile attachedJar = new JarFile(attached.toFile())) {
+          assertThat(names(attachedJar)).contains(classifier.equals("sources") ? "io/myxi/" + (property.contains("core") ? "Myxi.java" : "server/MyxiServer.java")
+              : "index.html");
+        }
+      }
+    }
+  }
+
+  private static String text(JarFile jar, String name) throws IOException {
+    ZipEntry entry = jar.getEntry(name);
+    assertThat(entry).as(name + " in " + jar.getName()).isNotNull();
+    try (var in = jar.getInputStream(entry)) {
+      return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+  }
+
   private static void assertLibrary(String property, String expectedClass, String moduleName) throws IOException {
     try (JarFile jar = open(property)) {
       List<String> names = names(jar);
