@@ -19,8 +19,8 @@ export function freePort() {
  * Runs `java ...args` and resolves once a line of its output matches readyPattern.
  * The result's stop() sends SIGTERM (graceful drain), then SIGKILL after 20 s.
  */
-export function startJava({ args, env = {}, readyPattern, readyTimeoutMs = 60000 }) {
-  const child = spawn('java', args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startJava({ args, env = {}, cwd, readyPattern, readyTimeoutMs = 60000 }) {
+  const child = spawn('java', args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   const ready = new Promise((resolve, reject) => {
