@@ -46,7 +46,7 @@ test('quick start: the first command leads to a page where alice sees events arr
     args,
     cwd: repositoryDir,
     env: { RABBITMQ_URL: '', MYXI_PORT: String(await freePort()), EXAMPLE_HTTP_PORT: String(await freePort()) },
-    readyPattern: /Open http:\/\/localhost:\d+\//,
+    readyPattern: /Tokens: .*Ctrl-C/,
   });
   const output = demo.output();
   assert.match(output, /broker: in-process/);
