@@ -76,6 +76,7 @@ public final class Cli implements Callable<Integer> {
         uses.environment(environment);
       }
     });
+    commandLine.setParameterExceptionHandler(Cli::shortUsageError);
     commandLine.setExecutionExceptionHandler((e, line, parsed) -> {
       line.getErr().println("myxi-server: " + e.getMessage());
       return FAILED;
@@ -86,6 +87,27 @@ public final class Cli implements Callable<Integer> {
   @Override
   public Integer call() {
     spec.commandLine().usage(spec.commandLine().getOut());
+    return BAD_CONFIGURATION;
+  }
+
+  /**
+   * A mistyped command line gets one line: what is wrong, the nearest valid name if there is one,
+   * and where the help is; not the whole help.
+   */
+  static int shortUsageError(CommandLine.ParameterException e, String[] args) {
+    CommandLine line = e.getCommandLine();
+    String message = e.getMessage();
+    if (e instanceof CommandLine.UnmatchedArgumentException unmatched) {
+      List<String> unmatchedArgs = unmatched.getUnmatched();
+      String first = unmatchedArgs.isEmpty() ? "" : unmatchedArgs.get(0);
+      message = (first.startsWith("-") ? "unknown option '" : "unknown command or argument '") + first + "'";
+      String suggestion = nearest(first, first.startsWith("-") ? line.getCommandSpec().optionsMap().keySet() : line.getSubcommands().keySet());
+      if (suggestion != null) {
+        message += " (did you mean " + suggestion + "?)";
+      }
+    }
+    line.getErr().println("myxi-server: " + message + "; see '" + line.getCommandSpec().qualifiedName() + " --help'");
+    line.getErr().flush();
     return BAD_CONFIGURATION;
   }
 
@@ -138,6 +160,41 @@ public final class Cli implements Callable<Integer> {
     }
   }
 
+  /** The candidate closest to a mistyped name (edit distance at most 2), or null. */
+  static String nearest(String typed, java.util.Collection<String> candidates) {
+    String best = null;
+    int bestDistance = 3;
+    for (String candidate : candidates) {
+      int distance = editDistance(typed, candidate);
+      if (distance < bestDistance) {
+        best = candidate;
+        bestDistance = distance;
+      }
+    }
+    return best;
+  }
+
+  /** Levenshtein distance, with a swap of two neighbours counted as one edit. */
+  static int editDistance(String a, String b) {
+    int[][] d = new int[a.length() + 1][b.length() + 1];
+    for (int i = 0; i <= a.length(); i++) {
+      d[i][0] = i;
+    }
+    for (int j = 0; j <= b.length(); j++) {
+      d[0][j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      for (int j = 1; j <= b.length(); j++) {
+        int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+        d[i][j] = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
+        if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
+          d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+        }
+      }
+    }
+    return d[a.length()][b.length()];
+  }
+
   // ---------------------------------------------------------------- start
 
   @Command(name = "start", mixinStandardHelpOptions = true, abbreviateSynopsis = true, sortOptions = false, versionProvider = Cli.VersionProvider.class,
@@ -173,8 +230,9 @@ public final class Cli implements Callable<Integer> {
         spec.commandLine().getErr().println("myxi-server: could not start: " + e.getMessage());
         return FAILED;
       }
-      log.info("Ready for connections on {}://{}:{}/{}", effective.isSet(ConfigKeys.TLS_CERT_FILE) || effective.isSet(ConfigKeys.TLS_KEYSTORE_FILE) ? "wss" : "ws",
+      String where = String.format("%s://%s:%d/%s", effective.isSet(ConfigKeys.TLS_CERT_FILE) || effective.isSet(ConfigKeys.TLS_KEYSTORE_FILE) ? "wss" : "ws",
           effective.string(ConfigKeys.BIND_ADDRESS), node.port(), node.adminPort() < 0 ? "" : "; admin on http://" + effective.string(ConfigKeys.ADMIN_BIND_ADDRESS) + ":" + node.adminPort() + "/");
+      announceReadiness(node, where, stop);
       stop.await();
       log.info("Stop requested: draining");
       node.stop();
@@ -186,6 +244,34 @@ public final class Cli implements Callable<Integer> {
       log.info("Stopped");
       return OK;
     }
+  }
+
+  /**
+   * "Ready for connections" only once /ready would say so: until the broker answers, the node
+   * says it listens and waits for RabbitMQ (a daemon thread watches, so start is not held up).
+   */
+  static void announceReadiness(StandaloneNode node, String where, CountDownLatch stop) {
+    Logger log = LoggerFactory.getLogger(Start.class);
+    if (node.server().isReady()) {
+      log.info("Ready for connections on {}", where);
+      return;
+    }
+    log.info("Listening on {}; waiting for RabbitMQ", where);
+    Thread watcher = new Thread(() -> {
+      try {
+        // /ready's own condition, checked a few times a second until it holds or the node stops.
+        while (!node.server().isReady()) {
+          if (stop.await(200, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+            return;
+          }
+        }
+        log.info("Ready for connections on {}", where);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "myxi-readiness");
+    watcher.setDaemon(true);
+    watcher.start();
   }
 
   // ---------------------------------------------------------------- check-config
@@ -267,6 +353,7 @@ public final class Cli implements Callable<Integer> {
       String effectiveSecret = secret;
       String effectiveIssuer = issuer;
       String effectiveAudience = audience;
+      String grantsClaim = ConfigKeys.get(ConfigKeys.AUTH_GRANTS_CLAIM).defaultValue();
       if (config != null) {
         Config loaded;
         try {
@@ -280,6 +367,7 @@ public final class Cli implements Callable<Integer> {
         effectiveSecret = effectiveSecret != null ? effectiveSecret : loaded.string(ConfigKeys.AUTH_SECRET);
         effectiveIssuer = effectiveIssuer != null ? effectiveIssuer : loaded.string(ConfigKeys.AUTH_ISSUER);
         effectiveAudience = effectiveAudience != null ? effectiveAudience : loaded.string(ConfigKeys.AUTH_AUDIENCE);
+        grantsClaim = loaded.string(ConfigKeys.AUTH_GRANTS_CLAIM);
       }
       if (effectiveSecret == null) {
         effectiveSecret = environment.get(ConfigKeys.get(ConfigKeys.AUTH_SECRET).env());
@@ -308,7 +396,7 @@ public final class Cli implements Callable<Integer> {
         return BAD_CONFIGURATION;
       }
       Instant now = Instant.now();
-      JWTCreator.Builder jwt = JWT.create().withSubject(user).withIssuedAt(now).withExpiresAt(now.plus(lifetime)).withClaim("grants", grants);
+      JWTCreator.Builder jwt = JWT.create().withSubject(user).withIssuedAt(now).withExpiresAt(now.plus(lifetime)).withClaim(grantsClaim, grants);
       if (effectiveIssuer != null) {
         jwt.withIssuer(effectiveIssuer);
       }
@@ -467,14 +555,49 @@ public final class Cli implements Callable<Integer> {
     @Option(names = "--admin-token", paramLabel = "TOKEN", description = "bearer token (default: env MYXI_ADMIN_TOKEN)")
     String adminToken;
 
+    @Option(names = "--config", paramLabel = "FILE", description = "take admin.bind_address and admin.port from this configuration file (default: env MYXI_CONFIG)")
+    Path config;
+
     @Override
     public void environment(Map<String, String> environment) {
       this.environment = environment;
     }
 
+    /** --admin-url, else MYXI_ADMIN_URL, else the admin listener of the configuration (file and env), else the default. */
+    private String adminUrl() throws ConfigException {
+      if (adminUrl != null) {
+        return adminUrl;
+      }
+      String fromEnvironment = environment.get("MYXI_ADMIN_URL");
+      if (fromEnvironment != null && !fromEnvironment.isBlank()) {
+        return fromEnvironment;
+      }
+      Path file = config;
+      String configEnv = environment.get(ConfigLoader.CONFIG_ENV);
+      if (file == null && configEnv != null && !configEnv.isBlank()) {
+        file = Path.of(configEnv);
+      }
+      Config loaded = ConfigLoader.load(file, environment, Map.of());
+      String host = loaded.string(ConfigKeys.ADMIN_BIND_ADDRESS);
+      if (host == null || host.isBlank() || host.equals("0.0.0.0")) {
+        host = "127.0.0.1";
+      } else if (host.contains(":")) {
+        host = "[" + host + "]";
+      }
+      return "http://" + host + ":" + loaded.integer(ConfigKeys.ADMIN_PORT);
+    }
+
     @Override
     public Integer call() throws Exception {
-      String admin = adminUrl != null ? adminUrl : environment.getOrDefault("MYXI_ADMIN_URL", DEFAULT_ADMIN_URL);
+      String admin;
+      try {
+        admin = adminUrl();
+      } catch (ConfigException e) {
+        PrintWriter err = spec.commandLine().getErr();
+        err.println("myxi-server: invalid configuration:");
+        e.problems().forEach(problem -> err.println("  - " + problem));
+        return BAD_CONFIGURATION;
+      }
       HttpResponse<String> response;
       try {
         response = AdminClient.send(admin, "/status", "GET", null, adminToken(spec, environment));

@@ -10,14 +10,20 @@ import io.myxi.testing.TestClient;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The CLI's commands in process: exit codes and messages. */
 class CliTest {
   private final NodeHarness harness = new NodeHarness();
+
+  @TempDir
+  Path dir;
 
   @AfterEach
   void tearDown() {
@@ -109,5 +115,40 @@ class CliTest {
     Run run = run(Map.of());
     assertThat(run.code()).isEqualTo(Cli.BAD_CONFIGURATION);
     assertThat(run.out()).startsWith("Usage: myxi-server");
+  }
+
+  @Test
+  void a_mistyped_option_or_command_gets_one_line_with_a_suggestion_not_the_help() {
+    Run typo = run(Map.of(), "start", "--prot", "5005");
+    assertThat(typo.code()).isEqualTo(Cli.BAD_CONFIGURATION);
+    assertThat(typo.err()).isEqualTo("myxi-server: unknown option '--prot' (did you mean --port?); see 'myxi-server start --help'" + System.lineSeparator());
+    assertThat(typo.out()).isEmpty();
+    Run command = run(Map.of(), "statsu");
+    assertThat(command.code()).isEqualTo(Cli.BAD_CONFIGURATION);
+    assertThat(command.err()).startsWith("myxi-server: unknown command or argument 'statsu' (did you mean status?); see 'myxi-server --help'")
+        .hasLineCount(1);
+    Run missing = run(Map.of(), "token");
+    assertThat(missing.err()).hasLineCount(1).contains("see 'myxi-server token --help'");
+  }
+
+  @Test
+  void status_reads_the_admin_listener_from_the_configuration() throws Exception {
+    StandaloneNode node = harness.start(Map.of());
+    Path config = Files.writeString(dir.resolve("myxi.yml"), "admin:\n  port: " + node.adminPort() + "\n");
+    Run status = run(Map.of(), "status", "--config", config.toString());
+    assertThat(status.code()).as(status.err()).isZero();
+    assertThat(status.out()).contains("\"node_id\" : \"" + node.server().nodeId() + "\"");
+    Run fromEnv = run(Map.of("MYXI_CONFIG", config.toString()), "status");
+    assertThat(fromEnv.code()).as(fromEnv.err()).isZero();
+  }
+
+  @Test
+  void token_puts_the_grants_in_the_configured_claim() throws Exception {
+    Path config = Files.writeString(dir.resolve("myxi.yml"), "auth:\n  grants_claim: permissions\n");
+    Run run = run(Map.of("MYXI_AUTH_SECRET", NodeHarness.SECRET), "token", "--config", config.toString(), "-u", "alice", "-g", "widgets:*");
+    assertThat(run.code()).as(run.err()).isZero();
+    DecodedJWT jwt = JWT.require(Algorithm.HMAC256(NodeHarness.SECRET)).build().verify(run.out().trim());
+    assertThat(jwt.getClaim("permissions").asList(String.class)).containsExactly("widgets:*");
+    assertThat(jwt.getClaim("grants").isMissing()).isTrue();
   }
 }
