@@ -49,6 +49,20 @@ public final class Cli implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
+  /** --debug: failures print their stack trace too (kept per thread: tests run commands in process). */
+  private static final ThreadLocal<Boolean> DEBUG = ThreadLocal.withInitial(() -> false);
+
+  @Option(names = "--debug", scope = CommandLine.ScopeType.INHERIT, description = "print the stack trace of a failure, not only its one line")
+  void debug(boolean debug) {
+    DEBUG.set(debug);
+  }
+
+  static void printStackTraceIfDebug(CommandSpec spec, Throwable e) {
+    if (DEBUG.get()) {
+      e.printStackTrace(spec.commandLine().getErr());
+    }
+  }
+
   /** Runs one command line and returns the exit code. */
   public static int run(String... args) {
     return run(System.getenv(), args);
@@ -61,6 +75,7 @@ public final class Cli implements Callable<Integer> {
   /** With the given output streams (tests); null keeps System.out and System.err. */
   static int run(Map<String, String> environment, PrintWriter out, PrintWriter err, String... args) {
     Logging.configureDefaults();
+    DEBUG.set(false);
     CommandLine commandLine = new CommandLine(new Cli());
     if (out != null) {
       commandLine.setOut(out);
@@ -79,6 +94,9 @@ public final class Cli implements Callable<Integer> {
     commandLine.setParameterExceptionHandler(Cli::shortUsageError);
     commandLine.setExecutionExceptionHandler((e, line, parsed) -> {
       line.getErr().println("myxi-server: " + e.getMessage());
+      if (DEBUG.get()) {
+        e.printStackTrace(line.getErr());
+      }
       return FAILED;
     });
     return commandLine.execute(args);
@@ -149,6 +167,14 @@ public final class Cli implements Callable<Integer> {
       return ConfigLoader.load(effective, environment, flags);
     }
 
+    /** The file given positionally or with --config (the same one twice is fine, two different ones are not). */
+    static Path configFile(Path positional, Path option) throws ConfigException {
+      if (positional != null && option != null && !positional.equals(option)) {
+        throw new ConfigException(List.of("two configuration files given (" + positional + " and --config " + option + "): give one"));
+      }
+      return option != null ? option : positional;
+    }
+
     int invalid(ConfigException e) {
       PrintWriter err = spec.commandLine().getErr();
       err.println("myxi-server: invalid configuration:");
@@ -207,11 +233,14 @@ public final class Cli implements Callable<Integer> {
     @Option(names = "--config", paramLabel = "FILE", description = "YAML configuration file (env MYXI_CONFIG)")
     Path config;
 
+    @Parameters(index = "0", arity = "0..1", paramLabel = "FILE", description = "the same as --config FILE")
+    Path file;
+
     @Override
     public Integer call() throws Exception {
       Config effective;
       try {
-        effective = load(config);
+        effective = load(configFile(file, config));
       } catch (ConfigException e) {
         return invalid(e);
       }
@@ -228,6 +257,7 @@ public final class Cli implements Callable<Integer> {
       } catch (IOException | RuntimeException e) {
         log.error("Could not start: {}", e.getMessage());
         spec.commandLine().getErr().println("myxi-server: could not start: " + e.getMessage());
+        printStackTraceIfDebug(spec, e);
         return FAILED;
       }
       String where = String.format("%s://%s:%d/%s", effective.isSet(ConfigKeys.TLS_CERT_FILE) || effective.isSet(ConfigKeys.TLS_KEYSTORE_FILE) ? "wss" : "ws",
@@ -284,11 +314,14 @@ public final class Cli implements Callable<Integer> {
     @Parameters(index = "0", arity = "0..1", paramLabel = "FILE", description = "YAML configuration file (default: env MYXI_CONFIG, else none)")
     Path file;
 
+    @Option(names = "--config", paramLabel = "FILE", description = "the same as FILE, as the other commands take it")
+    Path config;
+
     @Override
     public Integer call() {
       Config effective;
       try {
-        effective = load(file);
+        effective = load(configFile(file, config));
         StandaloneNode.verify(effective);
       } catch (ConfigException e) {
         return invalid(e);
@@ -526,7 +559,9 @@ public final class Cli implements Callable<Integer> {
         spec.commandLine().getOut().println("published (confirmed by RabbitMQ)");
         return OK;
       } catch (BrokerException e) {
-        spec.commandLine().getErr().println("myxi-server: not published: " + e.getMessage());
+        String hint = String.valueOf(e.getMessage()).contains("ACCESS_REFUSED") ? "; check the user and password of broker.url (or RABBITMQ_URL)" : "";
+        spec.commandLine().getErr().println("myxi-server: not published: " + e.getMessage() + hint);
+        printStackTraceIfDebug(spec, e);
         return FAILED;
       } finally {
         broker.close();

@@ -151,4 +151,29 @@ class CliTest {
     assertThat(jwt.getClaim("permissions").asList(String.class)).containsExactly("widgets:*");
     assertThat(jwt.getClaim("grants").isMissing()).isTrue();
   }
+
+  @Test
+  void expected_failures_are_one_clear_line() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+      Run portInUse = run(Map.of(), "start", "--port", String.valueOf(taken.getLocalPort()), "--bind-address", "127.0.0.1", "--admin-enabled", "false",
+          "--broker-url", "in-process");
+      assertThat(portInUse.code()).isEqualTo(Cli.FAILED);
+      assertThat(portInUse.err()).hasLineCount(1).contains("127.0.0.1:" + taken.getLocalPort() + ": Address already in use").doesNotContain("\tat ");
+    }
+    String wrongPassword = RabbitMqFixture.uri().replaceFirst("//([^:@/]+):([^@/]+)@", "//$1:wrong-password@");
+    Run refused = run(Map.of("RABBITMQ_URL", wrongPassword), "publish", "news", "all", "Hello");
+    assertThat(refused.code()).isEqualTo(Cli.FAILED);
+    assertThat(refused.err()).hasLineCount(1).doesNotContain("\tat ");
+    int closedPort;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      closedPort = socket.getLocalPort();
+    }
+    Run unreachable = run(Map.of("RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:" + closedPort), "publish", "news", "all", "Hello");
+    assertThat(unreachable.code()).isEqualTo(Cli.FAILED);
+    assertThat(unreachable.err()).hasLineCount(1).doesNotContain("\tat ");
+    assertThat(refused.err()).contains("check the user and password");
+    Run debug = run(Map.of("RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:" + closedPort), "publish", "--debug", "news", "all", "Hello");
+    assertThat(debug.code()).isEqualTo(Cli.FAILED);
+    assertThat(debug.err()).contains("\tat ");
+  }
 }
