@@ -20,7 +20,8 @@ import java.util.regex.Pattern;
  * running when the test ends is killed by its pid.
  */
 final class JarProcess implements AutoCloseable {
-  private static final Pattern READY = Pattern.compile("Ready for connections on wss?://[^:]+:(\\d+)/(?:; admin on http://[^:]+:(\\d+)/)?");
+  /** The node's start line: ready, or listening while it waits for RabbitMQ. */
+  private static final Pattern READY = Pattern.compile("(?:Ready for connections|Listening) on wss?://[^:]+:(\\d+)/(?:; admin on http://[^:]+:(\\d+)/)?");
 
   final Process process;
   final Path output;

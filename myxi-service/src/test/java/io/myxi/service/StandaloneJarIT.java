@@ -248,6 +248,8 @@ class StandaloneJarIT {
     assertThat(MAPPER.readTree(publish.body()).path("error").asText()).isEqualTo("BrokerUnavailable");
     assertThat(get(node.adminPort, "/ready").statusCode()).isEqualTo(503);
     assertThat(get(node.adminPort, "/health").statusCode()).isEqualTo(200);
+    // The node does not claim to be ready while /ready answers 503.
+    assertThat(Files.readString(node.output)).contains("; waiting for RabbitMQ").doesNotContain("Ready for connections");
     assertThat(new String(get(node.adminPort, "/health").body().getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8)).contains("up");
     assertThat(node.terminate(Duration.ofSeconds(30))).isZero();
   }
