@@ -297,6 +297,77 @@ class SubscribeHardeningTest {
     assertThat(p99).as("bystander Ping p99 in ms (shared machine: generous bound)").isLessThan(500);
   }
 
+  /**
+   * Binding churn (issue 11): 10 sessions subscribe to 50 keys of their own at a time and
+   * unsubscribe them again, for 10 s; every key is new on the node, so each pair is a bind and an
+   * unbind on RabbitMQ. Prints pairs per second and RabbitMQ's CPU over the window (from /proc,
+   * when the broker runs on this machine).
+   */
+  @Test
+  void binding_churn_of_distinct_keys_is_sustained() throws Exception {
+    startReady(builder -> builder.actionRateLimit(0, 1).bindRateLimit(0, 1));
+    int sessions = 10;
+    int keysPerBatch = 50;
+    long windowNanos = TimeUnit.SECONDS.toNanos(10);
+    AtomicInteger pairs = new AtomicInteger();
+    List<TestClient> churners = new ArrayList<>();
+    for (int i = 0; i < sessions; i++) {
+      churners.add(client());
+    }
+    long rabbitTicksBefore = rabbitCpuTicks();
+    long start = System.nanoTime();
+    List<Thread> threads = new ArrayList<>();
+    for (int c = 0; c < sessions; c++) {
+      TestClient churner = churners.get(c);
+      int id = c;
+      Thread thread = new Thread(() -> {
+        for (int round = 0; System.nanoTime() - start < windowNanos; round++) {
+          int r = round;
+          List<String> keys = IntStream.range(0, keysPerBatch).mapToObj(k -> "churn-" + id + "-" + r + "-" + k).toList();
+          int tag = churner.action("Subscribe", Map.of("exchange", "public", "routing_keys", keys));
+          for (int k = 0; k < keysPerBatch; k++) {
+            assertThat(event(churner.nextWithTag(tag))).isEqualTo("Subscribed");
+          }
+          tag = churner.action("Unsubscribe", Map.of("exchange", "public", "routing_keys", keys));
+          for (int k = 0; k < keysPerBatch; k++) {
+            assertThat(event(churner.nextWithTag(tag))).isEqualTo("Unsubscribed");
+          }
+          pairs.addAndGet(keysPerBatch);
+        }
+      });
+      thread.start();
+      threads.add(thread);
+    }
+    for (Thread thread : threads) {
+      thread.join(60_000);
+    }
+    double seconds = (System.nanoTime() - start) / 1e9;
+    long rabbitTicks = rabbitCpuTicks() - rabbitTicksBefore;
+    double perSecond = pairs.get() / seconds;
+    System.out.printf("FIGURE binding_churn %.0f subscribe+unsubscribe pairs/s of distinct keys (%d in %.1f s); RabbitMQ CPU %s%n",
+        perSecond, pairs.get(), seconds, rabbitTicksBefore < 0 ? "n/a" : String.format("%.2f cores", rabbitTicks / 100.0 / seconds));
+    await().atMost(Duration.ofSeconds(30)).until(() -> server.stats().bindings() == 0);
+    assertThat(perSecond).as("pairs per second (shared machine: generous bound)").isGreaterThan(100);
+  }
+
+  /** CPU ticks (1/100 s) of the RabbitMQ listening on 5672 on this machine, or -1. */
+  private static long rabbitCpuTicks() {
+    try {
+      Process ss = new ProcessBuilder("ss", "-ltnpH", "sport = :5672").redirectErrorStream(true).start();
+      String out = new String(ss.getInputStream().readAllBytes());
+      ss.waitFor(5, TimeUnit.SECONDS);
+      java.util.regex.Matcher pid = java.util.regex.Pattern.compile("pid=(\\d+)").matcher(out);
+      if (!pid.find()) {
+        return -1;
+      }
+      String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc", pid.group(1), "stat"));
+      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+    } catch (Exception e) {
+      return -1;
+    }
+  }
+
   // ------------------------------------------------------------------ 7. smaller ones
 
   @Test
