@@ -29,6 +29,11 @@ public final class ErrorCodes {
   public static final String TOO_MANY_SUBSCRIPTIONS = "TooManySubscriptions";
   /** The session sent actions faster than its rate limit allows; the action was not run. */
   public static final String RATE_LIMITED = "RateLimited";
+  /**
+   * The node holds its maximum of bindings (distinct exchange and routing key pairs in use): a key
+   * no session of the node holds yet cannot be subscribed until others are released.
+   */
+  public static final String TOO_MANY_BINDINGS = "TooManyBindings";
   /** An action threw; the payload carries only a log id. Sent as event {@code InternalError}. */
   public static final String INTERNAL_ERROR = "InternalError";
 

@@ -9,6 +9,8 @@ public final class Events {
   public static final String UNSUBSCRIBED = "Unsubscribed";
   public static final String YOUR_SUBSCRIPTIONS = "YourSubscriptions";
   public static final String PONG = "Pong";
+  /** The reply to the node's default {@code Logout} action: the session is no longer authenticated. */
+  public static final String LOGGED_OUT = "LoggedOut";
   /** Events published between {@code from} and {@code to} may not have reached this session. */
   public static final String MISSED_EVENTS = "MissedEvents";
 

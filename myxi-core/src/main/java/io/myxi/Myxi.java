@@ -36,6 +36,9 @@ public final class Myxi implements AutoCloseable {
   /** Names of the actions every node provides; they cannot be registered again. */
   public static final Set<String> BUILT_IN_ACTIONS = Set.of("Subscribe", "Unsubscribe", "ListSubscriptions", "Ping");
 
+  /** Characters an exchange name may not contain: grants are {@code exchange:pattern} globs. */
+  public static final String RESERVED_EXCHANGE_CHARACTERS = ":*";
+
   /** RabbitMQ limits exchange names and routing keys to 255 bytes (UTF-8). */
   public static final int MAX_NAME_BYTES = 255;
 
@@ -198,9 +201,20 @@ public final class Myxi implements AutoCloseable {
       return this;
     }
 
-    /** Registers an exchange and the authorizer that decides who may subscribe to its keys. */
+    /**
+     * Registers an exchange and the authorizer that decides who may subscribe to its keys. The
+     * name may not contain {@code :} or {@code *}: grants written {@code exchange:pattern} split at
+     * the first colon and treat {@code *} as a wildcard, so such a name could be granted by
+     * accident (a grant {@code team:1:*} would be read as exchange {@code team}, keys {@code 1:*}).
+     */
     public Builder exchange(String name, Authorizer authorizer) {
       requireName(name, "exchange name");
+      for (char reserved : RESERVED_EXCHANGE_CHARACTERS.toCharArray()) {
+        if (name.indexOf(reserved) >= 0) {
+          throw new IllegalArgumentException("exchange name '" + name + "' contains '" + reserved
+              + "', which grants (exchange:pattern) reserve; choose a name without ':' or '*'");
+        }
+      }
       Objects.requireNonNull(authorizer, "authorizer == null");
       if (authorizers.containsKey(name)) {
         throw new IllegalArgumentException("exchange '" + name + "' is already registered");

@@ -25,7 +25,12 @@ public interface Session {
     return auth().filter(type::isInstance).map(type::cast);
   }
 
-  /** Marks the session authenticated as {@code user}; null logs it out. */
+  /**
+   * Marks the session authenticated as {@code user}; null logs it out. Every call re-checks the
+   * session's subscriptions with their authorizers and revokes those refused ({@code Unsubscribed}
+   * with {@code auto: true}): called from an action, right after that action (so its reply comes
+   * first); called from elsewhere, in the session's order, as {@link #reauthorize()}.
+   */
   void setAuth(Object user);
 
   default boolean isAuthenticated() {

@@ -30,8 +30,10 @@ public final class Subscription {
     return exchange.hashCode() * 31 + routingKey.hashCode();
   }
 
+  /** For log lines: the key is client input, so control characters are replaced and long keys cut. */
   @Override
   public String toString() {
-    return exchange + ":" + routingKey;
+    String key = routingKey.length() > 200 ? routingKey.substring(0, 200) + "..." : routingKey;
+    return exchange + ":" + key.replaceAll("\\p{Cntrl}", "?");
   }
 }

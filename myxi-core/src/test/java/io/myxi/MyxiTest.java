@@ -78,4 +78,13 @@ class MyxiTest {
     myxi.close();
     assertThatThrownBy(() -> myxi.pushEvent("widgets", "1", "E", null)).hasMessage("This Myxi instance is closed");
   }
+
+  @Test
+  void exchange_names_with_grant_syntax_are_refused_at_registration() {
+    for (String name : java.util.List.of("team:1", "team*", "*")) {
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> Myxi.builder().exchange(name, Authorizer.allowAll()))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("without ':' or '*'");
+    }
+  }
 }

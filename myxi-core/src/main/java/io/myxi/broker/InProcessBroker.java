@@ -1,5 +1,6 @@
 package io.myxi.broker;
 
+import io.myxi.broker.internal.AmqpSupport;
 import io.myxi.broker.internal.Binding;
 import io.myxi.broker.internal.RoutingTable;
 import java.time.Duration;
@@ -98,7 +99,7 @@ public final class InProcessBroker implements Broker {
           try {
             listener.onDelivery(exchange, routingKey, body);
           } catch (RuntimeException e) {
-            log.error("Delivery listener threw; delivery on {} / {} dropped", exchange, routingKey, e);
+            log.error("Delivery listener threw; delivery on {} / {} dropped", exchange, AmqpSupport.printable(routingKey), e);
           }
         });
       } catch (RejectedExecutionException closing) {

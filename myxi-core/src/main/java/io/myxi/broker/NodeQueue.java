@@ -2,6 +2,8 @@ package io.myxi.broker;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -25,6 +27,36 @@ public interface NodeQueue extends AutoCloseable {
 
   /** Removes a binding. Best effort while disconnected: it is simply not restored. */
   void unbind(String exchange, String routingKey);
+
+  /**
+   * Applies binds and unbinds in the order given, with the meaning of {@link #bind} and {@link
+   * #unbind} called one after the other, but lets the implementation send them together: RabbitMQ
+   * gets every bind of a run without waiting, then one synchronous barrier, so a batch costs one
+   * round trip instead of one per key. Returns once every bind is confirmed or failed.
+   *
+   * @return one entry per change, in order: null when it succeeded (always for unbinds, which are
+   *     best effort), else why the bind failed (and it is then not remembered)
+   */
+  default List<BrokerException> apply(List<Change> changes, Duration timeout) {
+    List<BrokerException> results = new ArrayList<>(changes.size());
+    for (Change change : changes) {
+      BrokerException failure = null;
+      if (change.bind()) {
+        try {
+          bind(change.exchange(), change.routingKey(), timeout);
+        } catch (BrokerException e) {
+          failure = e;
+        }
+      } else {
+        unbind(change.exchange(), change.routingKey());
+      }
+      results.add(failure);
+    }
+    return results;
+  }
+
+  /** One binding to add ({@code bind}) or remove, for {@link #apply}. */
+  record Change(String exchange, String routingKey, boolean bind) {}
 
   /** The remembered bindings, as {@code exchange + '\0' + routingKey}. */
   Set<String> bindings();

@@ -12,6 +12,8 @@ public enum ConnectionRefusal {
   HANDSHAKE_TOO_LARGE,
   /** The node holds its maximum of connections: closed with 4004. */
   TOO_MANY_CONNECTIONS,
+  /** The client's address (its /64 for IPv6) holds its maximum of connections: closed with 4004. */
+  TOO_MANY_CONNECTIONS_FROM_ADDRESS,
   /** The node is draining for shutdown: closed with 1001. */
   DRAINING;
 

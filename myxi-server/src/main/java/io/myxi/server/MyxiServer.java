@@ -41,6 +41,10 @@ public final class MyxiServer implements AutoCloseable {
 
   /** The port used when the builder is not given one. */
   public static final int DEFAULT_PORT = 5005;
+  /** The connection cap when the builder is not given one. */
+  public static final int DEFAULT_MAX_CONNECTIONS = 20_000;
+  /** The node's binding cap when the builder is not given one. */
+  public static final int DEFAULT_MAX_BINDINGS = 100_000;
 
   private final Myxi myxi;
   private final TransportSettings settings;
@@ -212,9 +216,13 @@ public final class MyxiServer implements AutoCloseable {
     private int maxMessageBytes = 64 * 1024;
     private long maxBufferedBytes = 1024 * 1024;
     private int maxSubscriptionsPerSession = 1000;
-    private int maxConnections;
+    private int maxConnections = DEFAULT_MAX_CONNECTIONS;
+    private int maxConnectionsPerAddress;
+    private int maxBindings = DEFAULT_MAX_BINDINGS;
     private double actionsPerSecond = 50;
     private int actionBurst = 200;
+    private double bindsPerSecond = 50;
+    private int bindBurst = 200;
     private Duration authenticationTimeout = Duration.ZERO;
     private Duration handshakeTimeout = Duration.ofSeconds(10);
     private int maxHandshakeBytes = 32 * 1024;
@@ -301,7 +309,10 @@ public final class MyxiServer implements AutoCloseable {
       return this;
     }
 
-    /** Open connections the node accepts; more are closed with 4004. Default 0: no cap. */
+    /**
+     * Open connections the node accepts; more are closed with 4004. Default {@value
+     * #DEFAULT_MAX_CONNECTIONS}; 0 removes the cap.
+     */
     public Builder maxConnections(int count) {
       if (count < 0) {
         throw new IllegalArgumentException("maxConnections must not be negative: " + count);
@@ -311,9 +322,37 @@ public final class MyxiServer implements AutoCloseable {
     }
 
     /**
+     * Open connections one client address may hold (an IPv6 client counts per /64); more are
+     * closed with 4004. The address is the socket's peer, or behind {@link #trustedProxies} the
+     * forwarded client address: without trusted proxies configured, every client of a reverse
+     * proxy shares the proxy's address and this cap. Default 0: no cap (clients behind one NAT
+     * share an address too); see docs/deployment.md for a production value.
+     */
+    public Builder maxConnectionsPerAddress(int count) {
+      if (count < 0) {
+        throw new IllegalArgumentException("maxConnectionsPerAddress must not be negative: " + count);
+      }
+      this.maxConnectionsPerAddress = count;
+      return this;
+    }
+
+    /**
+     * Bindings the node's queue may hold: distinct (exchange, routing key) pairs its sessions are
+     * subscribed to. A Subscribe that needs one more is answered {@code TooManyBindings}; keys
+     * already bound on the node are not affected. Default {@value #DEFAULT_MAX_BINDINGS}.
+     */
+    public Builder maxBindings(int count) {
+      this.maxBindings = atLeast(count, 1, "maxBindings");
+      return this;
+    }
+
+    /**
      * Per-session action rate limit (token bucket): {@code perSecond} sustained, {@code burst} at
      * once. Over it, actions get {@code Error RateLimited}; a client that keeps going is closed
-     * with 4002. Default 50/s, burst 200. A rate of 0 disables the limit.
+     * with 4002. Each routing key of a {@code Subscribe} or {@code Unsubscribe} costs one token (a
+     * batch of more keys than {@code burst} is always refused), and the re-check of the
+     * subscriptions after a login change costs one per subscription. Default 50/s, burst 200. A
+     * rate of 0 disables the limit.
      */
     public Builder actionRateLimit(double perSecond, int burst) {
       if (perSecond < 0 || burst < 1) {
@@ -321,6 +360,21 @@ public final class MyxiServer implements AutoCloseable {
       }
       this.actionsPerSecond = perSecond;
       this.actionBurst = burst;
+      return this;
+    }
+
+    /**
+     * Per-session limit of the binds a session causes (token bucket): subscriptions to keys no
+     * other session of the node holds, each a change on the broker. Keys over it are answered
+     * {@code RateLimited}. Default 50/s, burst 200 (the action rate limit's; it matters when that
+     * one is raised). A rate of 0 disables the limit.
+     */
+    public Builder bindRateLimit(double perSecond, int burst) {
+      if (perSecond < 0 || burst < 1) {
+        throw new IllegalArgumentException("bindRateLimit needs perSecond >= 0 and burst >= 1: " + perSecond + ", " + burst);
+      }
+      this.bindsPerSecond = perSecond;
+      this.bindBurst = burst;
       return this;
     }
 
@@ -408,7 +462,8 @@ public final class MyxiServer implements AutoCloseable {
         throw new IllegalArgumentException("bind address cannot be resolved: " + bindAddress);
       }
       ServerSettings settings = new ServerSettings(reauthorizeInterval, shutdownWindow, bindTimeout, maxBufferedBytes,
-          maxSubscriptionsPerSession, maxConnections, actionsPerSecond, actionBurst, authenticationTimeout, workerThreads);
+          maxSubscriptionsPerSession, maxConnections, maxConnectionsPerAddress, maxBindings, actionsPerSecond, actionBurst,
+          bindsPerSecond, bindBurst, authenticationTimeout, workerThreads);
       TransportSettings transportSettings = new TransportSettings(address, connectionLostTimeout, maxMessageBytes, handshakeTimeout,
           maxHandshakeBytes, acceptBacklog, Set.copyOf(allowedOrigins), allowMissingOrigin, Set.copyOf(trustedProxies), sslContext);
       return new MyxiServer(myxi, settings, transportSettings, listener);

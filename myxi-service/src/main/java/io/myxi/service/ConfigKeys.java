@@ -63,6 +63,10 @@ public final class ConfigKeys {
   public static final String LIMITS_MAX_CONNECTIONS = "limits.max_connections";
   public static final String LIMITS_ACTIONS_PER_SECOND = "limits.actions_per_second";
   public static final String LIMITS_ACTION_BURST = "limits.action_burst";
+  public static final String LIMITS_MAX_CONNECTIONS_PER_ADDRESS = "limits.max_connections_per_address";
+  public static final String LIMITS_MAX_BINDINGS = "limits.max_bindings";
+  public static final String LIMITS_BINDS_PER_SECOND = "limits.binds_per_second";
+  public static final String LIMITS_BIND_BURST = "limits.bind_burst";
   public static final String TLS_CERT_FILE = "tls.cert_file";
   public static final String TLS_KEY_FILE = "tls.key_file";
   public static final String TLS_KEYSTORE_FILE = "tls.keystore_file";
@@ -121,9 +125,13 @@ public final class ConfigKeys {
       ConfigKey.of(LIMITS_ACCEPT_BACKLOG, INT, "4096", "connections the kernel may hold waiting to be accepted (reconnect storms); capped by net.core.somaxconn").range(1, Integer.MAX_VALUE),
       ConfigKey.of(LIMITS_MAX_BUFFERED_BYTES, INT, "1048576", "outgoing bytes a session may have waiting; past it, close 4001").range(1024, Integer.MAX_VALUE),
       ConfigKey.of(LIMITS_MAX_SUBSCRIPTIONS, INT, "1000", "subscriptions one session may hold").range(1, Integer.MAX_VALUE),
-      ConfigKey.of(LIMITS_MAX_CONNECTIONS, INT, "0", "open connections the node accepts, more are closed with 4004; 0: no cap").range(0, Integer.MAX_VALUE),
+      ConfigKey.of(LIMITS_MAX_CONNECTIONS, INT, "20000", "open connections the node accepts, more are closed with 4004; 0: no cap").range(0, Integer.MAX_VALUE),
+      ConfigKey.of(LIMITS_MAX_CONNECTIONS_PER_ADDRESS, INT, "0", "open connections one client address (IPv6: /64) may hold, the forwarded one behind trusted proxies; more are closed with 4004; 0: no cap").range(0, Integer.MAX_VALUE),
+      ConfigKey.of(LIMITS_MAX_BINDINGS, INT, "100000", "distinct (exchange, routing key) bindings the node holds; a Subscribe needing more gets TooManyBindings").range(1, Integer.MAX_VALUE),
       ConfigKey.of(LIMITS_ACTIONS_PER_SECOND, DECIMAL, "50", "per-session sustained action rate; 0 disables the limit").range(0, 1_000_000),
       ConfigKey.of(LIMITS_ACTION_BURST, INT, "200", "per-session action burst").range(1, Integer.MAX_VALUE),
+      ConfigKey.of(LIMITS_BINDS_PER_SECOND, DECIMAL, "50", "per-session sustained rate of binds (keys new on the node); 0 disables the limit").range(0, 1_000_000),
+      ConfigKey.of(LIMITS_BIND_BURST, INT, "200", "per-session bind burst").range(1, Integer.MAX_VALUE),
       ConfigKey.of(TLS_CERT_FILE, PATH, null, "PEM certificate chain: serve wss:// (with tls.key_file)"),
       ConfigKey.of(TLS_KEY_FILE, PATH, null, "PEM PKCS#8 private key of tls.cert_file"),
       ConfigKey.of(TLS_KEYSTORE_FILE, PATH, null, "PKCS12 keystore: serve wss:// (instead of tls.cert_file)"),

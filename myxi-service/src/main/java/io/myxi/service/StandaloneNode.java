@@ -115,6 +115,9 @@ public final class StandaloneNode {
           .maxBufferedBytes(config.integer(ConfigKeys.LIMITS_MAX_BUFFERED_BYTES))
           .maxSubscriptionsPerSession(config.integer(ConfigKeys.LIMITS_MAX_SUBSCRIPTIONS))
           .maxConnections(config.integer(ConfigKeys.LIMITS_MAX_CONNECTIONS))
+          .maxConnectionsPerAddress(config.integer(ConfigKeys.LIMITS_MAX_CONNECTIONS_PER_ADDRESS))
+          .maxBindings(config.integer(ConfigKeys.LIMITS_MAX_BINDINGS))
+          .bindRateLimit(config.decimal(ConfigKeys.LIMITS_BINDS_PER_SECOND), config.integer(ConfigKeys.LIMITS_BIND_BURST))
           .actionRateLimit(config.decimal(ConfigKeys.LIMITS_ACTIONS_PER_SECOND), config.integer(ConfigKeys.LIMITS_ACTION_BURST))
           .authenticationTimeout(config.duration(ConfigKeys.AUTHENTICATION_TIMEOUT))
           .handshakeTimeout(config.duration(ConfigKeys.HANDSHAKE_TIMEOUT))
@@ -197,6 +200,7 @@ public final class StandaloneNode {
     if (config.tokensEnabled()) {
       tokenAuth = new TokenAuth(config, mapper);
       builder.action(TokenAuth.ACTION, tokenAuth::authenticate);
+      builder.action(TokenAuth.LOGOUT_ACTION, tokenAuth::logout);
     }
     List<ExchangeRule> rules = config.exchanges();
     for (ExchangeRule rule : rules) {

@@ -46,6 +46,10 @@ final class TokenAuth implements AutoCloseable {
   static final String ACTION = "Authenticate";
   /** The reply on success. */
   static final String AUTHENTICATED = "Authenticated";
+  /** Logs the session out (the engine's own {@code Logout}, plus this token state). */
+  static final String LOGOUT_ACTION = "Logout";
+  /** The reply to {@code Logout}. */
+  static final String LOGGED_OUT = "LoggedOut";
   /** Sent (without tag) when a session's token expired and its authentication was removed. */
   static final String AUTHENTICATION_EXPIRED = "AuthenticationExpired";
   /** {@code payload.reason} of InvalidAuthentication when the token expired. */
@@ -228,7 +232,33 @@ final class TokenAuth implements AutoCloseable {
 
   private void refuse(ActionRequest request, String reason, String why) {
     log.info("Session {}: token refused ({})", request.session().id(), why);
+    // A refused re-authentication ends the earlier login: keeping a login the client tried to
+    // replace would leave it with rights it no longer expects (the engine re-checks the
+    // subscriptions right after this action).
+    logOut(request.session());
     request.error(ErrorCodes.INVALID_AUTHENTICATION, "reason", reason);
+  }
+
+  /** The Logout action: ends the login and its token state; answers {@code LoggedOut}. */
+  void logout(ActionRequest request) {
+    logOut(request.session());
+    request.reply(LOGGED_OUT, Map.of());
+  }
+
+  /** Removes the login, grants, claims and pending expiry of a session, if it has any. In its lane. */
+  private static void logOut(Session session) {
+    State state = (State) session.attribute(STATE_ATTRIBUTE);
+    if (state != null) {
+      synchronized (state) {
+        state.cancel();
+        state.generation++;
+        state.grants = null;
+      }
+    }
+    if (session.isAuthenticated() || session.attribute(CLAIMS_ATTRIBUTE) != null) {
+      session.setAttribute(CLAIMS_ATTRIBUTE, null);
+      session.setAuth(null);
+    }
   }
 
   /**

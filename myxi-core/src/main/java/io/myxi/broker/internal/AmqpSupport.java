@@ -12,6 +12,15 @@ public final class AmqpSupport {
   private AmqpSupport() {}
 
   /** A short reason for logs and exception messages: the AMQP close reason, else the root cause. */
+  /** A routing key (client or publisher input) for a log line: control characters replaced, long values cut. */
+  public static String printable(String text) {
+    if (text == null) {
+      return null;
+    }
+    String cut = text.length() > 200 ? text.substring(0, 200) + "..." : text;
+    return cut.replaceAll("\\p{Cntrl}", "?");
+  }
+
   public static String rootMessage(Throwable e) {
     ShutdownSignalException signal = shutdownSignal(e);
     if (signal != null && signal.getReason() != null) {

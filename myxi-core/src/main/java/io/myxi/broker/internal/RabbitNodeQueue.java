@@ -10,6 +10,8 @@ import io.myxi.broker.NodeQueue;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -102,7 +104,7 @@ public final class RabbitNodeQueue implements NodeQueue, ConnectionSupervisor.Pa
         listener.onDelivery(exchange, routingKey, delivery.getBody());
       } catch (RuntimeException | Error e) {
         // Even an Error: the delivery is acknowledged below, or it would hold a prefetch slot forever.
-        log.error("Delivery listener threw; delivery on {} / {} dropped", exchange, routingKey, e);
+        log.error("Delivery listener threw; delivery on {} / {} dropped", exchange, AmqpSupport.printable(routingKey), e);
       } finally {
         consumer.basicAck(delivery.getEnvelope().getDeliveryTag(), false);
       }
@@ -210,6 +212,104 @@ public final class RabbitNodeQueue implements NodeQueue, ConnectionSupervisor.Pa
     }
   }
 
+  /**
+   * Pipelined: every bind of a run is sent without waiting ({@code queue.bind} with no-wait), and
+   * the run's last bind waits for its answer. AMQP answers a channel's methods in order, and a bind
+   * that fails closes the channel, so that answer confirms every bind before it. Unbinds (AMQP has
+   * no no-wait unbind) are synchronous and keep their place in the order. A failure fails only the
+   * binds not yet confirmed; the channel is reopened and the rest of the batch goes on.
+   */
+  @Override
+  public List<BrokerException> apply(List<Change> changes, Duration timeout) {
+    List<BrokerException> results = new ArrayList<>(changes.size());
+    for (int i = 0; i < changes.size(); i++) {
+      results.add(null);
+    }
+    long deadline = System.nanoTime() + timeout.toNanos();
+    try {
+      if (!topologyLock.tryLock(deadline - System.nanoTime(), TimeUnit.NANOSECONDS)) {
+        failBinds(changes, results, 0, new BrokerException("RabbitMQ did not confirm the binding within " + timeout.toMillis() + " ms"));
+        return results;
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      failBinds(changes, results, 0, new BrokerException("interrupted while binding", e));
+      return results;
+    }
+    try {
+      List<Integer> unconfirmed = new ArrayList<>();
+      int next = 0;
+      while (next < changes.size()) {
+        if (closed.get()) {
+          failBinds(changes, results, next, new BrokerException("node queue is closed"));
+          return results;
+        }
+        Channel topology = topologyChannel;
+        String name = queueName;
+        if (topology == null || name == null || !topology.isOpen()) {
+          BrokerException down = new BrokerException("not connected to RabbitMQ at " + supervisor.description() + " (" + supervisor.lastFailure() + ")");
+          for (int i = next; i < changes.size(); i++) {
+            if (!changes.get(i).bind()) {
+              bindings.remove(new Binding(changes.get(i).exchange(), changes.get(i).routingKey()));
+            }
+          }
+          failBinds(changes, results, next, down);
+          return results;
+        }
+        try {
+          while (next < changes.size()) {
+            Change change = changes.get(next);
+            Binding binding = new Binding(change.exchange(), change.routingKey());
+            if (change.bind()) {
+              unconfirmed.add(next);
+              declaredExchanges.declare(topology, change.exchange());
+              boolean lastOfRun = next + 1 == changes.size() || !changes.get(next + 1).bind();
+              if (lastOfRun) {
+                topology.queueBind(name, change.exchange(), change.routingKey());
+                for (int confirmed : unconfirmed) {
+                  bindings.add(new Binding(changes.get(confirmed).exchange(), changes.get(confirmed).routingKey()));
+                }
+                unconfirmed.clear();
+              } else {
+                topology.queueBindNoWait(name, change.exchange(), change.routingKey(), null);
+              }
+            } else {
+              bindings.remove(binding);
+              next++; // Best effort: not retried on a new channel if this fails.
+              topology.queueUnbind(name, change.exchange(), change.routingKey());
+              continue;
+            }
+            next++;
+          }
+        } catch (IOException | ShutdownSignalException e) {
+          BrokerException failure = new BrokerException("binding failed: " + AmqpSupport.rootMessage(e), e);
+          if (unconfirmed.isEmpty()) {
+            log.warn("Could not unbind: {}", AmqpSupport.rootMessage(e));
+          }
+          for (int index : unconfirmed) {
+            results.set(index, failure);
+          }
+          if (!unconfirmed.isEmpty()) {
+            next = unconfirmed.get(unconfirmed.size() - 1) + 1;
+          }
+          unconfirmed.clear();
+          reopenTopologyChannel();
+        }
+      }
+      return results;
+    } finally {
+      topologyLock.unlock();
+    }
+  }
+
+  private static void failBinds(List<Change> changes, List<BrokerException> results, int from, BrokerException failure) {
+    for (int i = from; i < changes.size(); i++) {
+      if (changes.get(i).bind()) {
+        results.set(i, failure);
+      }
+    }
+  }
+
   /** A failed declaration closes the channel (AMQP semantics); keep the queue usable. Under topologyLock. */
   private void reopenTopologyChannel() {
     Connection current = supervisor.current();
@@ -234,7 +334,7 @@ public final class RabbitNodeQueue implements NodeQueue, ConnectionSupervisor.Pa
         topology.queueUnbind(name, exchange, routingKey);
       }
     } catch (IOException | ShutdownSignalException e) {
-      log.warn("Could not unbind {} / {}: {}", exchange, routingKey, AmqpSupport.rootMessage(e));
+      log.warn("Could not unbind {} / {}: {}", exchange, AmqpSupport.printable(routingKey), AmqpSupport.rootMessage(e));
       reopenTopologyChannel();
     } finally {
       topologyLock.unlock();

@@ -38,6 +38,12 @@ final class ActionDispatcher {
   static final int MAX_INPUT_NESTING_DEPTH = 128;
   /** Longest tag, written as JSON, that replies echo. */
   static final int MAX_TAG_CHARS = 1024;
+  /**
+   * The action that logs a session out when the application registers none of that name: it
+   * removes the login ({@code setAuth(null)}), answers {@code LoggedOut} and re-checks the
+   * subscriptions.
+   */
+  static final String LOGOUT = "Logout";
 
   private final Myxi myxi;
   private final ObjectMapper mapper;
@@ -47,7 +53,9 @@ final class ActionDispatcher {
   private final NodeEvents events;
   private final long maxBufferedBytes;
 
-  ActionDispatcher(Myxi myxi, Replies replies, SubscriptionActions subscriptionActions, NodeEvents events, long maxBufferedBytes) {
+  private final Reauthorizer reauthorizer;
+
+  ActionDispatcher(Myxi myxi, Replies replies, SubscriptionActions subscriptionActions, Reauthorizer reauthorizer, NodeEvents events, long maxBufferedBytes) {
     this.myxi = myxi;
     this.mapper = myxi.objectMapper();
     // Client frames are parsed with fixed limits, whatever the application's mapper allows.
@@ -56,6 +64,7 @@ final class ActionDispatcher {
         .build());
     this.replies = replies;
     this.subscriptionActions = subscriptionActions;
+    this.reauthorizer = reauthorizer;
     this.events = events;
     this.maxBufferedBytes = maxBufferedBytes;
   }
@@ -150,6 +159,13 @@ final class ActionDispatcher {
 
   private void runApplicationAction(SessionImpl session, String name, JsonNode tag, JsonNode payload) {
     Optional<ActionDefinition> definition = myxi.action(name);
+    if (definition.isEmpty() && name.equals(LOGOUT)) {
+      session.setAuth(null);
+      session.sendReply(Events.LOGGED_OUT, tag, mapper.createObjectNode());
+      recheckIfLoginChanged(session);
+      events.actionRun(session, name, ActionOutcome.COMPLETED, 0);
+      return;
+    }
     if (definition.isEmpty()) {
       replies.error(session, tag, ErrorCodes.INVALID_ACTION);
       return;
@@ -172,7 +188,21 @@ final class ActionDispatcher {
       ObjectNode body = mapper.createObjectNode().put("error", ErrorCodes.INTERNAL_ERROR).put("id", errorId);
       session.sendReply(Events.INTERNAL_ERROR, tag, body);
     }
+    recheckIfLoginChanged(session);
     events.actionRun(session, name, outcome, System.nanoTime() - start);
+  }
+
+  /**
+   * The action changed the login (an Authenticate, a Logout): re-check every subscription right
+   * now, in the lane, so its reply is followed by {@code Unsubscribed auto:true} for what the new
+   * login may not see, before any later action runs. The client caused these authorizer calls, so
+   * they are charged to its rate limit (which may go into debt: the re-check itself always runs).
+   */
+  private void recheckIfLoginChanged(SessionImpl session) {
+    if (session.takeAuthChange()) {
+      session.rateLimiter().charge(System.nanoTime(), session.liveSubscriptions().size());
+      reauthorizer.reauthorizeInLane(session);
+    }
   }
 
   /** The {@link ActionRequest} given to application handlers. */

@@ -43,6 +43,8 @@ public final class Node implements ConnectionHandler {
   private final Instant startedAt = Instant.now();
   private final NodeEvents events;
   private final Map<String, SessionImpl> sessions = new ConcurrentHashMap<>();
+  /** Open sessions per client address key ({@link #addressKey}); entries go when they reach zero. */
+  private final Map<Object, Integer> sessionsByAddress = new ConcurrentHashMap<>();
   private final WorkerThreads threads;
   private final SessionContext sessionContext;
   private final Replies replies;
@@ -59,10 +61,10 @@ public final class Node implements ConnectionHandler {
     this.events = new NodeEvents(listener);
     this.threads = new WorkerThreads(settings.workerThreads());
     this.replies = new Replies(myxi.objectMapper(), events);
-    this.subscriptions = new Subscriptions(myxi, events, settings.bindTimeout());
+    this.subscriptions = new Subscriptions(myxi, events, settings.bindTimeout(), settings.maxBindings());
     this.reauthorizer = new Reauthorizer(myxi, subscriptions, replies);
     this.dispatcher = new ActionDispatcher(myxi, replies,
-        new SubscriptionActions(myxi, subscriptions, replies, settings.maxSubscriptionsPerSession()), events, settings.maxBufferedBytes());
+        new SubscriptionActions(myxi, subscriptions, replies, settings.maxSubscriptionsPerSession()), reauthorizer, events, settings.maxBufferedBytes());
     this.fanOut = new EventFanOut(myxi, subscriptions, events, settings.maxBufferedBytes(), nodeId, sessions::values);
     this.sessionContext = new SessionContext(myxi.objectMapper(), settings.maxBufferedBytes(), events, threads.timers(), reauthorizer::reauthorizeInLane);
   }
@@ -96,8 +98,10 @@ public final class Node implements ConnectionHandler {
   @Override
   public void onOpen(Connection connection, InetAddress remoteAddress) {
     String id = Ids.randomHex(8);
-    RateLimiter limiter = new RateLimiter(settings.actionsPerSecond(), settings.actionBurst(), System.nanoTime());
-    SessionImpl session = new SessionImpl(id, connection, remoteAddress, sessionContext, threads.newLane(), limiter);
+    long now = System.nanoTime();
+    RateLimiter limiter = new RateLimiter(settings.actionsPerSecond(), settings.actionBurst(), now);
+    RateLimiter bindLimiter = new RateLimiter(settings.bindsPerSecond(), settings.bindBurst(), now);
+    SessionImpl session = new SessionImpl(id, connection, remoteAddress, sessionContext, threads.newLane(), limiter, bindLimiter);
     connection.attach(session);
     if (draining) {
       session.markClosed();
@@ -109,6 +113,12 @@ public final class Node implements ConnectionHandler {
       session.markClosed();
       events.connectionRefused(ConnectionRefusal.TOO_MANY_CONNECTIONS);
       connection.close(CloseCodes.TOO_MANY_CONNECTIONS, "too many connections");
+      return;
+    }
+    if (!admitAddress(remoteAddress)) {
+      session.markClosed();
+      events.connectionRefused(ConnectionRefusal.TOO_MANY_CONNECTIONS_FROM_ADDRESS);
+      connection.close(CloseCodes.TOO_MANY_CONNECTIONS, "too many connections from this address");
       return;
     }
     sessions.put(id, session);
@@ -139,19 +149,59 @@ public final class Node implements ConnectionHandler {
       return;
     }
     if (!session.markClosed()) {
-      sessions.remove(session.id(), session);
+      if (sessions.remove(session.id(), session)) {
+        releaseAddress(session.remoteAddress());
+      }
       return;
     }
     SessionCloseReason reason = session.closeReason(code);
     if (reason == SessionCloseReason.MESSAGE_TOO_BIG && code == CloseCodes.MESSAGE_TOO_BIG) {
       events.closeDecided(reason); // decided by the transport's frame limit, counted here
     }
-    sessions.remove(session.id(), session);
+    if (sessions.remove(session.id(), session)) {
+      releaseAddress(session.remoteAddress());
+    }
     events.sessionClosed(session, reason);
     session.execute(() -> {
       subscriptions.removeAll(session);
       session.runCloseCallbacks();
     });
+  }
+
+  /**
+   * Counts a new session against its address's cap; false when the address is at the cap. IPv6
+   * clients count per /64, the block one subscriber usually holds.
+   */
+  private boolean admitAddress(InetAddress address) {
+    int max = settings.maxConnectionsPerAddress();
+    if (max <= 0) {
+      return true;
+    }
+    boolean[] admitted = {false};
+    sessionsByAddress.compute(addressKey(address), (key, count) -> {
+      int current = count == null ? 0 : count;
+      if (current >= max) {
+        return count;
+      }
+      admitted[0] = true;
+      return current + 1;
+    });
+    return admitted[0];
+  }
+
+  private void releaseAddress(InetAddress address) {
+    if (settings.maxConnectionsPerAddress() > 0) {
+      sessionsByAddress.computeIfPresent(addressKey(address), (key, count) -> count <= 1 ? null : count - 1);
+    }
+  }
+
+  /** The address itself for IPv4, its first 64 bits for IPv6. */
+  static Object addressKey(InetAddress address) {
+    byte[] bytes = address.getAddress();
+    if (bytes.length == 16) {
+      return java.nio.ByteBuffer.wrap(bytes, 0, 8).getLong();
+    }
+    return address;
   }
 
   @Override
@@ -242,6 +292,7 @@ public final class Node implements ConnectionHandler {
 
   /** Deletes the node queue and stops the node's threads. */
   public void close() {
+    subscriptions.close();
     NodeQueue queue = nodeQueue;
     if (queue != null) {
       queue.close();

@@ -13,7 +13,11 @@ public record ServerSettings(
     long maxBufferedBytes,
     int maxSubscriptionsPerSession,
     int maxConnections,
+    int maxConnectionsPerAddress,
+    int maxBindings,
     double actionsPerSecond,
     int actionBurst,
+    double bindsPerSecond,
+    int bindBurst,
     Duration authenticationTimeout,
     int workerThreads) {}

@@ -46,12 +46,15 @@ final class SessionImpl implements Session {
   private final Object sendLock = new Object();
   private final AtomicLong pendingInboundChars = new AtomicLong();
   private final RateLimiter rateLimiter;
+  private final RateLimiter bindLimiter;
+  /** Set by {@link #setAuth}: the subscriptions must be checked against the new login. */
+  private final AtomicBoolean authChanged = new AtomicBoolean();
   private boolean slowDropReported; // guarded by sendLock
   private volatile Object auth;
   /** Why the node or the application closed it; null while open or when the peer closed. */
   private volatile SessionCloseReason closeReason;
 
-  SessionImpl(String id, Connection connection, InetAddress remoteAddress, SessionContext context, SerialExecutor lane, RateLimiter rateLimiter) {
+  SessionImpl(String id, Connection connection, InetAddress remoteAddress, SessionContext context, SerialExecutor lane, RateLimiter rateLimiter, RateLimiter bindLimiter) {
     this.id = id;
     this.connection = connection;
     this.remoteAddress = remoteAddress;
@@ -59,6 +62,7 @@ final class SessionImpl implements Session {
     this.framesSent = context.events().stats().framesSent;
     this.lane = lane;
     this.rateLimiter = rateLimiter;
+    this.bindLimiter = bindLimiter;
   }
 
   @Override
@@ -79,6 +83,21 @@ final class SessionImpl implements Session {
   @Override
   public void setAuth(Object user) {
     this.auth = user;
+    authChanged.set(true);
+    // From an action, the dispatcher re-checks right after it (takeAuthChange); from anywhere
+    // else this queued check does, in the session's order.
+    if (!closed.get()) {
+      execute(() -> {
+        if (takeAuthChange()) {
+          context.reauthorization().accept(this);
+        }
+      });
+    }
+  }
+
+  /** Whether the login changed since the last call: the subscriptions need a re-check. */
+  boolean takeAuthChange() {
+    return authChanged.getAndSet(false);
   }
 
   @Override
@@ -312,6 +331,11 @@ final class SessionImpl implements Session {
 
   RateLimiter rateLimiter() {
     return rateLimiter;
+  }
+
+  /** The bucket of the binds this session causes (keys no other session of the node holds). */
+  RateLimiter bindLimiter() {
+    return bindLimiter;
   }
 
   Connection connection() {

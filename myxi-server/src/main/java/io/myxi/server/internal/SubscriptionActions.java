@@ -8,8 +8,9 @@ import io.myxi.Events;
 import io.myxi.ExchangeDefinition;
 import io.myxi.Myxi;
 import io.myxi.Subscription;
-import io.myxi.broker.BrokerException;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -43,41 +44,100 @@ final class SubscriptionActions {
     String exchangeName = payload.path("exchange").isTextual() ? payload.get("exchange").textValue() : null;
     Optional<ExchangeDefinition> exchange = exchangeName == null ? Optional.empty() : myxi.exchange(exchangeName);
     if (exchange.isEmpty()) {
-      replies.error(session, tag, ErrorCodes.INVALID_EXCHANGE, "exchange", payload.get("exchange"));
+      replies.error(session, tag, ErrorCodes.INVALID_EXCHANGE, "exchange", echoed(payload.get("exchange")));
       return;
     }
     List<String> keys = routingKeys(payload);
     if (keys == null) {
-      replies.error(session, tag, ErrorCodes.INVALID_ROUTING_KEY, "exchange", payload.get("exchange"));
+      replies.error(session, tag, ErrorCodes.INVALID_ROUTING_KEY, "exchange", echoed(payload.get("exchange")));
       return;
     }
+    if (!chargeKeys(session, keys.size())) {
+      replies.error(session, tag, ErrorCodes.RATE_LIMITED, "exchange", exchange.get().name());
+      return;
+    }
+    // Checks and authorizers key by key, in order; then every accepted key bound in one batch;
+    // then the replies, still one per key in the order of the request.
+    Map<Subscription, String> refusals = new HashMap<>();
+    List<Subscription> order = new ArrayList<>(keys.size());
+    List<Subscription> accepted = new ArrayList<>();
+    Set<Subscription> seen = new HashSet<>();
     for (String key : keys) {
-      subscribeOne(session, tag, exchange.get(), key);
+      Subscription subscription = new Subscription(exchange.get().name(), key);
+      order.add(subscription);
+      if (!seen.add(subscription) || session.liveSubscriptions().contains(subscription)) {
+        refusals.putIfAbsent(subscription, ErrorCodes.ALREADY_SUBSCRIBED);
+      } else if (session.liveSubscriptions().size() + accepted.size() >= maxSubscriptionsPerSession) {
+        refusals.put(subscription, ErrorCodes.TOO_MANY_SUBSCRIPTIONS);
+      } else if (!subscriptions.authorize(session, exchange.get(), key)) {
+        refusals.put(subscription, ErrorCodes.SUBSCRIPTION_DENIED);
+      } else {
+        accepted.add(subscription);
+      }
+    }
+    if (accepted.isEmpty()) {
+      reply(session, tag, order, refusals, Map.of());
+      return;
+    }
+    // The binds go to the binding thread; this worker is handed back at once, and the session's
+    // next action waits in its lane until the broker answered and the replies went out.
+    session.lane().holdUntil(subscriptions.addAll(session, accepted).handle((failures, thrown) -> {
+      Map<Subscription, RuntimeException> outcome = failures;
+      if (thrown != null) {
+        log.error("Session {}: binding a batch failed", session.id(), thrown);
+        outcome = new HashMap<>();
+        for (Subscription subscription : accepted) {
+          outcome.put(subscription, new io.myxi.broker.BrokerException("binding failed"));
+        }
+      }
+      reply(session, tag, order, refusals, outcome);
+      return null;
+    }));
+  }
+
+  /** One reply per key, in the order of the request. */
+  private void reply(SessionImpl session, JsonNode tag, List<Subscription> order, Map<Subscription, String> refusals, Map<Subscription, RuntimeException> failures) {
+    Set<Subscription> answered = new HashSet<>();
+    failures.entrySet().stream().filter(failure -> !(failure.getValue() instanceof RouteTable.LimitException)).findFirst().ifPresent(failure ->
+        // One line per batch, not per key: a broker outage must not flood the log.
+        log.warn("Session {}: subscription to {} not possible: {}", session.id(), failure.getKey(), Ids.printable(failure.getValue().getMessage())));
+    for (Subscription subscription : order) {
+      boolean first = answered.add(subscription);
+      String refusal = first ? refusals.get(subscription) : ErrorCodes.ALREADY_SUBSCRIBED;
+      RuntimeException failure = first ? failures.get(subscription) : null;
+      if (refusal != null) {
+        replies.subscriptionError(session, tag, refusal, subscription);
+      } else if (failure != null) {
+        replies.subscriptionError(session, tag, errorFor(failure), subscription);
+      } else {
+        session.sendReply(Events.SUBSCRIBED, tag, replies.subscription(subscription, false, false));
+      }
     }
   }
 
-  private void subscribeOne(SessionImpl session, JsonNode tag, ExchangeDefinition exchange, String routingKey) {
-    Subscription subscription = new Subscription(exchange.name(), routingKey);
-    if (session.liveSubscriptions().contains(subscription)) {
-      replies.subscriptionError(session, tag, ErrorCodes.ALREADY_SUBSCRIBED, subscription);
-      return;
+  /** The error code for a bind that failed or was refused by a limit. */
+  private static String errorFor(RuntimeException failure) {
+    if (failure instanceof RouteTable.LimitException limit) {
+      return limit.limit() == RouteTable.Limit.NODE_BINDINGS ? ErrorCodes.TOO_MANY_BINDINGS : ErrorCodes.RATE_LIMITED;
     }
-    if (session.liveSubscriptions().size() >= maxSubscriptionsPerSession) {
-      replies.subscriptionError(session, tag, ErrorCodes.TOO_MANY_SUBSCRIPTIONS, subscription);
-      return;
+    return ErrorCodes.BROKER_UNAVAILABLE;
+  }
+
+  /**
+   * Every key of an action costs one token of the session's rate limit, the action's own included
+   * (taken when it was admitted): a batch of N keys needs N - 1 more, all or none.
+   */
+  private static boolean chargeKeys(SessionImpl session, int keys) {
+    return session.rateLimiter().tryAcquire(System.nanoTime(), keys - 1);
+  }
+
+  /** A client value echoed in an error: a string up to the longest valid name, else nothing. */
+  static String echoed(JsonNode value) {
+    if (value == null || !value.isTextual()) {
+      return null;
     }
-    if (!subscriptions.authorize(session, exchange, routingKey)) {
-      replies.subscriptionError(session, tag, ErrorCodes.SUBSCRIPTION_DENIED, subscription);
-      return;
-    }
-    try {
-      subscriptions.add(session, subscription);
-    } catch (BrokerException e) {
-      log.warn("Session {}: subscription to {} not possible: {}", session.id(), subscription, e.getMessage());
-      replies.subscriptionError(session, tag, ErrorCodes.BROKER_UNAVAILABLE, subscription);
-      return;
-    }
-    session.sendReply(Events.SUBSCRIBED, tag, replies.subscription(subscription, false, false));
+    String text = value.textValue();
+    return text.length() <= Myxi.MAX_NAME_BYTES ? text : null;
   }
 
   void unsubscribe(SessionImpl session, JsonNode tag, JsonNode payload) {
@@ -86,8 +146,9 @@ final class SubscriptionActions {
     List<Subscription> targets = new ArrayList<>();
     if (exchangeNode == null || exchangeNode.isNull()) {
       targets.addAll(Subscriptions.sorted(session.liveSubscriptions()));
-    } else if (!exchangeNode.isTextual()) {
-      replies.error(session, tag, ErrorCodes.INVALID_EXCHANGE, "exchange", exchangeNode);
+    } else if (!exchangeNode.isTextual() || myxi.exchange(exchangeNode.textValue()).isEmpty()) {
+      // One answer, whatever the number of keys: the name is unchecked client input.
+      replies.error(session, tag, ErrorCodes.INVALID_EXCHANGE, "exchange", echoed(exchangeNode));
       return;
     } else if (!hasKeys) {
       String exchange = exchangeNode.textValue();
@@ -99,7 +160,11 @@ final class SubscriptionActions {
     } else {
       List<String> keys = routingKeys(payload);
       if (keys == null) {
-        replies.error(session, tag, ErrorCodes.INVALID_ROUTING_KEY, "exchange", exchangeNode);
+        replies.error(session, tag, ErrorCodes.INVALID_ROUTING_KEY, "exchange", echoed(exchangeNode));
+        return;
+      }
+      if (!chargeKeys(session, keys.size())) {
+        replies.error(session, tag, ErrorCodes.RATE_LIMITED, "exchange", exchangeNode.textValue());
         return;
       }
       for (String key : keys) {

@@ -19,6 +19,7 @@ class RouteTableTest {
   /** Records bind/unbind calls in order; can be made to fail or to block. */
   private static final class RecordingBinder implements RouteTable.Binder {
     final List<String> calls = new CopyOnWriteArrayList<>();
+    final List<Integer> batches = new CopyOnWriteArrayList<>();
     volatile RuntimeException failBind;
     volatile CountDownLatch unbindEntered;
     volatile CountDownLatch unbindRelease;
@@ -30,6 +31,12 @@ class RouteTableTest {
         throw failBind;
       }
       calls.add("bind " + subscription.routingKey());
+    }
+
+    @Override
+    public java.util.Map<Subscription, RuntimeException> bindAll(List<Subscription> subscriptions) {
+      batches.add(subscriptions.size());
+      return RouteTable.Binder.super.bindAll(subscriptions);
     }
 
     @Override
@@ -118,5 +125,43 @@ class RouteTableTest {
     // Never "bind, bind, unbind": the binding the new subscriber needs is made after the unbind.
     assertThat(binder.calls).containsExactly("bind 1", "unbind 1", "bind 1");
     assertThat(table.subscribers(NEWS)).containsExactly("joining");
+  }
+
+  @Test
+  void a_batch_binds_only_new_routes_with_one_call_in_lock_order() {
+    table.add(OTHER, "a");
+    Subscription third = new Subscription("alerts", "9");
+    var failures = table.addAll(List.of(OTHER, NEWS, third), "b", n -> n).join();
+    assertThat(failures).isEmpty();
+    assertThat(binder.batches).containsExactly(1, 2);
+    assertThat(binder.calls).containsExactly("bind 2", "bind 9", "bind 1");
+    assertThat(table.subscribers(OTHER)).containsExactlyInAnyOrder("a", "b");
+    assertThat(table.subscribers(NEWS)).containsExactly("b");
+    assertThat(table.boundCount()).isEqualTo(3);
+  }
+
+  @Test
+  void the_binding_cap_refuses_new_routes_only_and_frees_a_place_on_unbind() {
+    RouteTable<String> capped = new RouteTable<>(binder, 1);
+    capped.add(NEWS, "a");
+    assertThatThrownBy(() -> capped.add(OTHER, "a")).isInstanceOfSatisfying(RouteTable.LimitException.class,
+        e -> assertThat(e.limit()).isEqualTo(RouteTable.Limit.NODE_BINDINGS));
+    assertThat(capped.subscribers(OTHER)).isNull();
+    capped.add(NEWS, "b"); // already bound: no new binding needed
+    capped.remove(NEWS, "a");
+    capped.remove(NEWS, "b");
+    capped.add(OTHER, "a");
+    assertThat(capped.boundCount()).isEqualTo(1);
+  }
+
+  @Test
+  void bind_permits_cut_a_batch_and_a_failed_bind_counts_for_nothing() {
+    var failures = table.addAll(List.of(NEWS, OTHER), "a", n -> 1).join();
+    assertThat(failures).containsOnlyKeys(OTHER);
+    assertThat(((RouteTable.LimitException) failures.get(OTHER)).limit()).isEqualTo(RouteTable.Limit.BIND_RATE);
+    binder.failBind = new IllegalStateException("broker down");
+    assertThat(table.addAll(List.of(OTHER), "a", n -> n).join()).containsOnlyKeys(OTHER);
+    assertThat(table.boundCount()).isEqualTo(1);
+    assertThat(table.size()).isEqualTo(1);
   }
 }
