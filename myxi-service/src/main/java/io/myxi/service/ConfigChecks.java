@@ -1,6 +1,7 @@
 package io.myxi.service;
 
 import io.myxi.Myxi;
+import io.myxi.broker.RabbitMqBroker;
 import io.myxi.service.Config.Source;
 import io.myxi.service.ExchangeRule.Access;
 import java.io.IOException;
@@ -32,13 +33,11 @@ final class ConfigChecks {
   private void checkTogether(Config config) {
     String brokerUrl = config.string(ConfigKeys.BROKER_URL);
     if (!config.inProcessBroker()) {
-      try {
-        URI uri = URI.create(brokerUrl);
-        if (!"amqp".equals(uri.getScheme()) && !"amqps".equals(uri.getScheme())) {
-          problems.add(ConfigKeys.BROKER_URL + ": expected amqp://, amqps:// or in-process (" + config.entry(ConfigKeys.BROKER_URL).origin() + "), got " + Config.Redaction.uri(brokerUrl));
-        }
-      } catch (IllegalArgumentException e) {
-        problems.add(ConfigKeys.BROKER_URL + ": not a URI (" + config.entry(ConfigKeys.BROKER_URL).origin() + ")");
+      String uriProblem = RabbitMqBroker.uriProblem(brokerUrl);
+      if (uriProblem != null) {
+        problems.add(ConfigKeys.BROKER_URL + ": " + uriProblem + " (" + config.entry(ConfigKeys.BROKER_URL).origin() + ")");
+      } else {
+        checkBrokerScheme(config, brokerUrl);
       }
     }
     boolean amqps = brokerUrl.startsWith("amqps:");
@@ -75,6 +74,17 @@ final class ConfigChecks {
           problems.add(key.name() + ": file " + path + " does not exist or cannot be read (" + config.entry(key.name()).origin() + ")");
         }
       }
+    }
+  }
+
+  private void checkBrokerScheme(Config config, String brokerUrl) {
+    try {
+      URI uri = URI.create(brokerUrl);
+      if (!"amqp".equals(uri.getScheme()) && !"amqps".equals(uri.getScheme())) {
+        problems.add(ConfigKeys.BROKER_URL + ": expected amqp://, amqps:// or in-process (" + config.entry(ConfigKeys.BROKER_URL).origin() + "), got " + Config.Redaction.uri(brokerUrl));
+      }
+    } catch (IllegalArgumentException e) {
+      problems.add(ConfigKeys.BROKER_URL + ": not a URI (" + config.entry(ConfigKeys.BROKER_URL).origin() + ")");
     }
   }
 
@@ -119,8 +129,9 @@ final class ConfigChecks {
         problems.add("exchanges." + rule.name() + ": longer than " + Myxi.MAX_NAME_BYTES + " bytes with exchange_prefix");
       }
     }
-    if (config.isSet(ConfigKeys.AUTHORIZATION_URL) && !ConfigLoader.isHttpUrl(config.string(ConfigKeys.AUTHORIZATION_URL))) {
-      problems.add(ConfigKeys.AUTHORIZATION_URL + ": expected an http:// or https:// URL, got '" + config.string(ConfigKeys.AUTHORIZATION_URL) + "'");
+    String urlProblem = config.isSet(ConfigKeys.AUTHORIZATION_URL) ? ConfigLoader.httpUrlProblem(config.string(ConfigKeys.AUTHORIZATION_URL)) : null;
+    if (urlProblem != null) {
+      problems.add(ConfigKeys.AUTHORIZATION_URL + ": " + urlProblem + " (" + config.entry(ConfigKeys.AUTHORIZATION_URL).origin() + ")");
     }
   }
 
