@@ -278,6 +278,11 @@ public final class StandaloneNode {
     return admin == null ? -1 : admin.port();
   }
 
+  /** Admin requests running on the admin listener's publish/status pool now. */
+  int adminPooledInFlight() {
+    return admin == null ? 0 : admin.pooledInFlight();
+  }
+
   public MyxiServer server() {
     return server;
   }
