@@ -278,6 +278,11 @@ public final class StandaloneNode {
     return admin == null ? -1 : admin.port();
   }
 
+  /** The built-in Authenticate, or null when no token verification is configured. */
+  TokenAuth tokenAuth() {
+    return tokenAuth;
+  }
+
   /** Admin requests running on the admin listener's publish/status pool now. */
   int adminPooledInFlight() {
     return admin == null ? 0 : admin.pooledInFlight();
