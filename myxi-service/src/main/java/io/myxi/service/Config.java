@@ -19,9 +19,20 @@ public final class Config {
   public record Entry(Object value, Source source, String origin) {}
 
   private final Map<String, Entry> entries;
+  private final Path file;
 
   Config(Map<String, Entry> entries) {
+    this(entries, null);
+  }
+
+  Config(Map<String, Entry> entries, Path file) {
     this.entries = Map.copyOf(entries);
+    this.file = file;
+  }
+
+  /** The configuration file read, or null for none. */
+  public Path file() {
+    return file;
   }
 
   public Entry entry(String key) {

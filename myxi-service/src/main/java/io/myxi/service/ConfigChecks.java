@@ -10,8 +10,10 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The checks of keys that depend on each other, run once every key has been read and parsed on its
@@ -22,6 +24,74 @@ final class ConfigChecks {
   private final List<String> problems = new ArrayList<>();
 
   private ConfigChecks() {}
+
+  /**
+   * The name of the per-address connection cap of the WebSocket listener. Declared by the engine's
+   * options (another change); until {@link ConfigKeys} has it, its warning is left out.
+   */
+  static final String LIMITS_MAX_CONNECTIONS_PER_ADDRESS = "limits.max_connections_per_address";
+
+  /**
+   * What works but should not go to production this way: a config file holding secrets that
+   * others can read, a public-facing node without connection caps or an authentication timeout.
+   * {@code check-config} prints these, {@code start} logs them at WARN; neither refuses.
+   */
+  static List<String> warningsOf(Config config) {
+    List<String> warnings = new ArrayList<>();
+    secretFileWarning(config, warnings);
+    String bind = config.string(ConfigKeys.BIND_ADDRESS);
+    boolean publicFacing;
+    try {
+      publicFacing = !InetAddress.getByName(bind).isLoopbackAddress();
+    } catch (IOException e) {
+      publicFacing = true;
+    }
+    if (publicFacing) {
+      String where = " on a public-facing node (bind_address " + bind + "); see the production profile in docs/deployment.md";
+      if (config.integer(ConfigKeys.LIMITS_MAX_CONNECTIONS) == 0) {
+        warnings.add(ConfigKeys.LIMITS_MAX_CONNECTIONS + " is 0 (no cap)" + where);
+      }
+      if (ConfigKeys.exists(LIMITS_MAX_CONNECTIONS_PER_ADDRESS)) {
+        Object perAddress = config.entry(LIMITS_MAX_CONNECTIONS_PER_ADDRESS).value();
+        if (perAddress == null || (perAddress instanceof Integer cap && cap == 0)) {
+          warnings.add(LIMITS_MAX_CONNECTIONS_PER_ADDRESS + " is 0 (no cap)" + where);
+        }
+      }
+      if (config.duration(ConfigKeys.AUTHENTICATION_TIMEOUT).isZero()) {
+        warnings.add(ConfigKeys.AUTHENTICATION_TIMEOUT + " is 0 (unauthenticated sessions stay open)" + where);
+      }
+    }
+    return warnings;
+  }
+
+  private static void secretFileWarning(Config config, List<String> warnings) {
+    Path file = config.file();
+    if (file == null) {
+      return;
+    }
+    List<String> secrets = new ArrayList<>();
+    for (ConfigKey key : ConfigKeys.ALL) {
+      Config.Entry entry = config.entry(key.name());
+      boolean fromFile = entry.source() == Source.FILE;
+      boolean secret = key.secret() && entry.value() instanceof String text && !text.isEmpty()
+          && (!key.name().equals(ConfigKeys.BROKER_URL) || !RabbitMqBroker.redactUri(text).equals(text));
+      if (fromFile && secret) {
+        secrets.add(key.name());
+      }
+    }
+    if (secrets.isEmpty()) {
+      return;
+    }
+    try {
+      Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(file);
+      if (permissions.contains(PosixFilePermission.GROUP_READ) || permissions.contains(PosixFilePermission.OTHERS_READ)) {
+        warnings.add("config file " + file + " holds secrets (" + String.join(", ", secrets) + ") and can be read by "
+            + (permissions.contains(PosixFilePermission.OTHERS_READ) ? "others" : "its group") + ": chmod 600 it, or move the secrets to env vars");
+      }
+    } catch (UnsupportedOperationException | IOException e) {
+      // Not a POSIX file system: nothing to say.
+    }
+  }
 
   /** Every problem found in {@code config}; empty when the keys fit together. */
   static List<String> problemsOf(Config config) {

@@ -68,7 +68,7 @@ public final class ConfigLoader {
     if (!problems.isEmpty()) {
       throw new ConfigException(problems);
     }
-    Config config = new Config(entries);
+    Config config = new Config(entries, file);
     problems.addAll(ConfigChecks.problemsOf(config));
     if (!problems.isEmpty()) {
       throw new ConfigException(problems);

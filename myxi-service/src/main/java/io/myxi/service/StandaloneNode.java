@@ -99,6 +99,9 @@ public final class StandaloneNode {
    */
   public void start() throws ConfigException, IOException {
     verify(config);
+    for (String warning : ConfigChecks.warningsOf(config)) {
+      log.warn("Configuration: {}", warning);
+    }
     ObjectMapper mapper = new ObjectMapper();
     broker = broker();
     try {

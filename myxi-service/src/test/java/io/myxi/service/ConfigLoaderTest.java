@@ -265,4 +265,32 @@ class ConfigLoaderTest {
     assertThat(Config.Redaction.uri("amqp://rabbit:5672/prod")).isEqualTo("amqp://rabbit:5672/prod");
     assertThat(Config.Redaction.httpUrl("https://u:p@app.example.com:8443/a/b?token=s#f")).isEqualTo("https://app.example.com:8443/a/b");
   }
+
+  @Test
+  void warnings_name_what_a_public_facing_node_lacks_and_go_when_it_is_set() throws Exception {
+    assertThat(ConfigChecks.warningsOf(ConfigLoader.load(null, Map.of(), Map.of("bind_address", "127.0.0.1")))).isEmpty();
+    List<String> open = ConfigChecks.warningsOf(ConfigLoader.load(null, Map.of(), Map.of()));
+    assertThat(open).anyMatch(warning -> warning.startsWith("limits.max_connections is 0 (no cap) on a public-facing node"))
+        .anyMatch(warning -> warning.startsWith("authentication_timeout is 0"));
+    Path profile = file("limits:\n  max_connections: 10000\nauthentication_timeout: 10s\n");
+    List<String> set = ConfigChecks.warningsOf(ConfigLoader.load(profile, Map.of(), Map.of()));
+    assertThat(set).noneMatch(warning -> warning.startsWith("limits.max_connections ") || warning.startsWith("authentication_timeout"));
+  }
+
+  @Test
+  void a_secret_file_readable_by_group_or_others_is_warned_about_once_it_holds_a_secret() throws Exception {
+    Path file = file("auth:\n  secret: %s\n".formatted(SECRET));
+    Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r-----"));
+    assertThat(ConfigChecks.warningsOf(ConfigLoader.load(file, Map.of(), Map.of("bind_address", "127.0.0.1"))))
+        .containsExactly("config file " + file + " holds secrets (auth.secret) and can be read by its group: chmod 600 it, or move the secrets to env vars");
+    Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    assertThat(ConfigChecks.warningsOf(ConfigLoader.load(file, Map.of(), Map.of("bind_address", "127.0.0.1")))).isEmpty();
+    Path noSecret = file("broker:\n  url: amqp://rabbit:5672\n");
+    Files.setPosixFilePermissions(noSecret, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+    assertThat(ConfigChecks.warningsOf(ConfigLoader.load(noSecret, Map.of(), Map.of("bind_address", "127.0.0.1")))).isEmpty();
+    Path brokerPassword = file("broker:\n  url: amqp://app:pw@rabbit:5672\n");
+    Files.setPosixFilePermissions(brokerPassword, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+    assertThat(ConfigChecks.warningsOf(ConfigLoader.load(brokerPassword, Map.of(), Map.of("bind_address", "127.0.0.1")))).singleElement()
+        .asString().contains("(broker.url)").contains("others");
+  }
 }
