@@ -74,7 +74,8 @@ class HttpRuleTest {
     StandaloneNode node = harness.start(Map.of("exchanges", "orders=http", "authorization.url", url, "authorization.cache_ttl", "1m"));
     TestClient inTenantA = harness.connect(node);
     TestClient inTenantB = harness.connect(node);
-    assertThat(inTenantA.call("Authenticate", Map.of("token", tenantToken("42", "A"))).path("event").asText()).isEqualTo("Authenticated");
+    String tokenInA = tenantToken("42", "A");
+    assertThat(inTenantA.call("Authenticate", Map.of("token", tokenInA)).path("event").asText()).isEqualTo("Authenticated");
     assertThat(inTenantB.call("Authenticate", Map.of("token", tenantToken("42", "B"))).path("event").asText()).isEqualTo("Authenticated");
 
     assertThat(inTenantA.call("Subscribe", subscription("orders", "7")).path("event").asText()).isEqualTo("Subscribed");
@@ -82,9 +83,9 @@ class HttpRuleTest {
     assertThat(tenantB.path("payload").path("error").asText()).isEqualTo("SubscriptionDenied");
     assertThat(List.of(asked.poll(5, TimeUnit.SECONDS), asked.poll(5, TimeUnit.SECONDS))).containsExactly("A", "B");
 
-    // The same claims again: the cache still answers (no third call).
+    // The same claims again (the same token, so the same exp): the cache still answers (no third call).
     TestClient againInA = harness.connect(node);
-    againInA.call("Authenticate", Map.of("token", tenantToken("42", "A")));
+    againInA.call("Authenticate", Map.of("token", tokenInA));
     assertThat(againInA.call("Subscribe", subscription("orders", "7")).path("event").asText()).isEqualTo("Subscribed");
     assertThat(asked).isEmpty();
   }
@@ -115,6 +116,7 @@ class HttpRuleTest {
     long started = System.nanoTime();
     JsonNode answer = client.call("Subscribe", subscription("orders", "7"));
     Duration took = Duration.ofNanos(System.nanoTime() - started);
+    System.out.printf("{\"figure\":\"http_rule_trickling_body_denied_after_ms\",\"timeout_ms\":1000,\"took_ms\":%d}%n", took.toMillis());
     assertThat(answer.path("payload").path("error").asText()).isEqualTo("SubscriptionDenied");
     assertThat(took).isGreaterThanOrEqualTo(Duration.ofMillis(900)).isLessThan(Duration.ofSeconds(4));
   }
