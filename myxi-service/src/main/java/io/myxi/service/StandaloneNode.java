@@ -161,7 +161,8 @@ public final class StandaloneNode {
       try {
         factory.setUri(url);
       } catch (Exception e) {
-        throw new ConfigException(ConfigKeys.BROKER_URL + ": invalid RabbitMQ URI (" + e.getMessage() + ")");
+        // Not the parser's message: it may quote the URI, password included.
+        throw new ConfigException(ConfigKeys.BROKER_URL + ": invalid RabbitMQ URI " + RabbitMqBroker.redactUri(url) + " (" + e.getClass().getSimpleName() + ")");
       }
       factory.useSslProtocol(TlsContexts.broker(config));
       factory.enableHostnameVerification();
