@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -74,6 +75,8 @@ final class AdminHttp implements Closeable {
   private final AtomicInteger open = new AtomicInteger();
   private final Map<InetAddress, Integer> perAddress = new ConcurrentHashMap<>();
   private final AtomicInteger refused = new AtomicInteger();
+  /** Open connections, so that closing the listener closes them too (blocked reads ignore interrupts). */
+  private final Set<Connection> live = ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
 
   AdminHttp(InetSocketAddress address, Limits limits, Dispatcher dispatcher) throws IOException {
@@ -117,6 +120,9 @@ final class AdminHttp implements Closeable {
     }
     connectionThreads.shutdownNow();
     deadlines.shutdownNow();
+    for (Connection connection : live) {
+      connection.close();
+    }
   }
 
   private void acceptLoop() {
@@ -156,6 +162,11 @@ final class AdminHttp implements Closeable {
 
   private void serve(Socket socket, InetAddress peer) {
     Connection connection = new Connection(socket, () -> release(peer));
+    live.add(connection);
+    if (closed) {
+      connection.close();
+      return;
+    }
     // The deadline closes the socket, which ends any blocked read: a trickle of one byte a
     // second cannot extend it.
     connection.deadline = deadlines.schedule(connection::close, limits.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
@@ -374,6 +385,7 @@ final class AdminHttp implements Closeable {
         pending.cancel(false);
       }
       closeQuietly(socket);
+      live.remove(this);
       release.run();
     }
   }
