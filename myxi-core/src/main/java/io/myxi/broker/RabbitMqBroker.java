@@ -51,6 +51,23 @@ public final class RabbitMqBroker implements Broker {
     this.publisher = new Publisher(factory, settings);
   }
 
+  /**
+   * An AMQP URI with its password hidden, for logs and printed configuration: everything between
+   * {@code ://} and the last {@code @} is masked but a plain user name, whether the URI parses or not.
+   */
+  public static String redactUri(String uri) {
+    return AmqpUris.redact(uri);
+  }
+
+  /**
+   * Null when {@link Builder#uri} would take the URI's host and credentials as written; else why
+   * not, without quoting the URI (a user name or password with '@', '/', '#' or '?' that is not
+   * percent-encoded breaks the host).
+   */
+  public static String uriProblem(String uri) {
+    return AmqpUris.authorityProblem(uri);
+  }
+
   public static Builder builder() {
     return new Builder();
   }
@@ -132,6 +149,11 @@ public final class RabbitMqBroker implements Broker {
     /** An AMQP URI such as {@code amqp://guest:guest@127.0.0.1:5672/%2F} or {@code amqps://...}. */
     public Builder uri(String uri) {
       Objects.requireNonNull(uri, "uri == null");
+      // The client library takes a URI whose host does not parse as "localhost, guest": refuse it.
+      String authorityProblem = AmqpUris.authorityProblem(uri);
+      if (authorityProblem != null) {
+        throw new IllegalArgumentException("invalid RabbitMQ URI: " + AmqpUris.redact(uri) + " (" + authorityProblem + ")");
+      }
       ConnectionFactory fresh = new ConnectionFactory();
       try {
         fresh.setUri(uri);

@@ -72,7 +72,25 @@ class RabbitMqBrokerTest extends BrokerContractTest {
   void descriptions_hide_passwords_even_with_odd_characters() {
     assertThat(RabbitMqBroker.Builder.redact("amqp://guest:guest@127.0.0.1:5672/%2F")).isEqualTo("amqp://guest:***@127.0.0.1:5672/%2F");
     assertThat(RabbitMqBroker.Builder.redact("amqps://app:p@ss:w@rd@rabbit.example.com/vhost")).isEqualTo("amqps://app:***@rabbit.example.com/vhost");
-    assertThat(RabbitMqBroker.Builder.redact("amqp://rabbit.example.com/vhost?x=a@b")).isEqualTo("amqp://rabbit.example.com/vhost?x=a@b");
+    // Conservative: everything up to the last '@' of the whole URI (such a URI is refused anyway).
+    assertThat(RabbitMqBroker.Builder.redact("amqp://rabbit.example.com/vhost?x=a@b")).isEqualTo("amqp://***@b");
+    assertThat(RabbitMqBroker.Builder.redact("amqp://app:pa/ss#w@rabbit/")).isEqualTo("amqp://app:***@rabbit/");
+    assertThat(RabbitMqBroker.Builder.redact("amqp://a/pp:pass@rabbit/")).isEqualTo("amqp://***@rabbit/");
     assertThat(RabbitMqBroker.Builder.redact("amqp://onlyuser@host")).isEqualTo("amqp://onlyuser@host");
+  }
+
+  @Test
+  void uris_whose_host_does_not_parse_are_refused_instead_of_connecting_to_localhost_as_guest() {
+    for (String password : new String[] {"p@ss", "pa/ss", "pa#ss", "pa?ss"}) {
+      String uri = "amqp://app:" + password + "@127.0.0.1:5672/";
+      assertThat(RabbitMqBroker.uriProblem(uri)).as(uri).contains("percent-encode").doesNotContain(password);
+      assertThatThrownBy(() -> RabbitMqBroker.builder().uri(uri))
+          .as(uri)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("invalid RabbitMQ URI: amqp://app:***@127.0.0.1:5672/ (" + RabbitMqBroker.uriProblem(uri) + ")")
+          .hasNoCause();
+    }
+    assertThat(RabbitMqBroker.uriProblem("amqp://app:p%40ss@127.0.0.1:5672/%2F")).isNull();
+    assertThat(RabbitMqBroker.uriProblem("amqp://127.0.0.1")).isNull();
   }
 }

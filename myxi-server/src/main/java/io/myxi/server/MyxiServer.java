@@ -100,6 +100,11 @@ public final class MyxiServer implements AutoCloseable {
   }
 
   /** The bound port (useful with port 0). */
+  /** Logs the summary of refused Origins now rather than at the next minute (tests). */
+  String logRefusedOrigins() {
+    return transport.logRefusedOrigins();
+  }
+
   public int port() {
     return transport.getPort();
   }
@@ -189,6 +194,7 @@ public final class MyxiServer implements AutoCloseable {
     }
     try {
       node.drain();
+      transport.logRefusedOrigins();
       transport.stop(2000, "server shutting down");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -111,4 +111,19 @@ class OriginTest {
       assertThat(logs.text()).doesNotContain("No allowed origins configured");
     }
   }
+
+  @Test
+  void refused_origins_are_summed_up_in_one_line_not_logged_one_by_one() throws Exception {
+    start(builder -> builder.allowedOrigins("https://app.example.com"));
+    try (LogCapture logs = LogCapture.start()) {
+      for (int i = 0; i < 20; i++) {
+        assertThat(handshakeStatus("https://evil.example/" + i)).isEqualTo(403);
+      }
+      assertThat(logs.text()).doesNotContain("evil.example");
+      String summary = server.logRefusedOrigins();
+      assertThat(summary).startsWith("Refused 20 WebSocket handshakes for their origin since the last summary (last: https://evil.example/19)");
+      assertThat(logs.lines().stream().filter(line -> line.contains("evil.example")).count()).isEqualTo(1);
+      assertThat(server.logRefusedOrigins()).isNull();
+    }
+  }
 }

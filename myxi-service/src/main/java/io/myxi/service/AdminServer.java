@@ -4,16 +4,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import io.myxi.ErrorCodes;
 import io.myxi.Myxi;
 import io.myxi.PublishException;
 import io.myxi.server.MyxiServer;
 import io.myxi.server.NodeStats;
+import io.myxi.service.AdminHttp.Request;
+import io.myxi.service.AdminHttp.Response;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -22,17 +21,34 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The admin listener: {@code POST /publish}, {@code GET /status}, {@code /metrics}, {@code /health},
- * {@code /ready} and {@code /myxi.js}, on the JDK's HTTP server with a few threads of its own (a
- * publish waits for RabbitMQ's confirm).
+ * {@code /ready} and {@code /myxi.js}, on {@link AdminHttp} (bounded request time, connection caps).
+ *
+ * <p>Threads: {@code /health}, {@code /ready} and the client scripts are answered on the
+ * connection's own thread, at once; {@code /publish}, {@code /status} and {@code /metrics} run on
+ * a pool of four ({@code myxi-admin-N}), since a publish waits for RabbitMQ's confirm. A stuck pool
+ * so never silences the probes.
+ *
+ * <p>Cross-site requests: the endpoints that act or tell ({@code /publish}, {@code /status},
+ * {@code /metrics}) refuse any request a browser marks as coming from a page ({@code Origin}, or
+ * {@code Sec-Fetch-Site} other than {@code none}/{@code same-origin}); {@code /publish} takes only
+ * {@code application/json}, which a page cannot send without a preflight; and without a token the
+ * {@code Host} must name this listener (loopback forms or {@code admin.allowed_hosts}), which
+ * defeats DNS rebinding.
  */
 final class AdminServer {
   private static final Logger log = LoggerFactory.getLogger(AdminServer.class);
@@ -57,6 +73,10 @@ final class AdminServer {
     static final String NOT_FOUND = "NotFound";
     static final String METHOD_NOT_ALLOWED = "MethodNotAllowed";
     static final String PAYLOAD_TOO_LARGE = "PayloadTooLarge";
+    static final String CROSS_SITE_REQUEST = "CrossSiteRequest";
+    static final String HOST_NOT_ALLOWED = "HostNotAllowed";
+    static final String UNSUPPORTED_MEDIA_TYPE = "UnsupportedMediaType";
+    static final String BUSY = "Busy";
 
     private Errors() {}
   }
@@ -67,8 +87,13 @@ final class AdminServer {
   private final Metrics metrics;
   private final ObjectMapper mapper;
   private final byte[] token;
-  private final HttpServer http;
+  private final AdminHttp http;
+  /** The slow endpoints' threads: publish, status, metrics. */
   private final ExecutorService threads;
+  /** Requests running on {@link #threads} now (tests wait on it). */
+  private final AtomicInteger pooledInFlight = new AtomicInteger();
+  /** Host header values accepted without a token (lower case); empty when a token is required. */
+  private final Set<String> allowedHosts = new LinkedHashSet<>();
 
   AdminServer(Config config, MyxiServer server, Metrics metrics) throws IOException {
     this.config = config;
@@ -78,15 +103,29 @@ final class AdminServer {
     this.mapper = myxi.objectMapper();
     String configured = config.string(ConfigKeys.ADMIN_TOKEN);
     this.token = configured == null || configured.isEmpty() ? null : configured.getBytes(StandardCharsets.UTF_8);
-    this.http = HttpServer.create(new InetSocketAddress(config.string(ConfigKeys.ADMIN_BIND_ADDRESS), config.integer(ConfigKeys.ADMIN_PORT)), 64);
+    AdminHttp.Limits limits = new AdminHttp.Limits(config.duration(ConfigKeys.ADMIN_REQUEST_TIMEOUT), config.integer(ConfigKeys.ADMIN_MAX_CONNECTIONS),
+        config.integer(ConfigKeys.ADMIN_MAX_CONNECTIONS_PER_ADDRESS), MAX_BODY_BYTES);
+    this.http = new AdminHttp(new InetSocketAddress(config.string(ConfigKeys.ADMIN_BIND_ADDRESS), config.integer(ConfigKeys.ADMIN_PORT)), limits, this::dispatch);
     AtomicInteger numbers = new AtomicInteger();
-    this.threads = Executors.newFixedThreadPool(4, runnable -> {
-      Thread thread = new Thread(runnable, "myxi-admin-" + numbers.incrementAndGet());
-      thread.setDaemon(true);
-      return thread;
-    });
-    http.setExecutor(threads);
-    http.createContext("/", this::handle);
+    this.threads = Executors.newFixedThreadPool(4, runnable -> AdminHttp.daemon(runnable, "myxi-admin-" + numbers.incrementAndGet()));
+    allowedHosts.addAll(expectedHosts(config.string(ConfigKeys.ADMIN_BIND_ADDRESS), http.port(), config.list(ConfigKeys.ADMIN_ALLOWED_HOSTS)));
+  }
+
+  /**
+   * The Host values that name this listener: its address and the loopback names, with its port
+   * (and without, for a client that leaves the port out), plus the configured ones as written.
+   */
+  static Set<String> expectedHosts(String bindAddress, int port, List<String> configured) {
+    Set<String> hosts = new LinkedHashSet<>();
+    List<String> names = new ArrayList<>(List.of("localhost", "127.0.0.1", "[::1]"));
+    String bind = bindAddress.contains(":") && !bindAddress.startsWith("[") ? "[" + bindAddress + "]" : bindAddress;
+    names.add(bind);
+    for (String name : names) {
+      hosts.add(name.toLowerCase(Locale.ROOT));
+      hosts.add(name.toLowerCase(Locale.ROOT) + ":" + port);
+    }
+    configured.forEach(host -> hosts.add(host.toLowerCase(Locale.ROOT)));
+    return hosts;
   }
 
   void start() {
@@ -95,18 +134,44 @@ final class AdminServer {
   }
 
   int port() {
-    return http.getAddress().getPort();
+    return http.port();
+  }
+
+  int pooledInFlight() {
+    return pooledInFlight.get();
   }
 
   void stop() {
-    http.stop(0);
+    http.close();
     threads.shutdownNow();
   }
 
-  private void handle(HttpExchange exchange) throws IOException {
-    try (exchange) {
-      String path = exchange.getRequestURI().getPath();
-      String method = exchange.getRequestMethod();
+  /** Runs on the connection's thread: cheap endpoints answer here, the others go to the pool. */
+  private void dispatch(Request request, Response response) {
+    Exchange exchange = new Exchange(request, response);
+    switch (request.path()) {
+      case "/health", "/ready", "/myxi.js", "/myxi.mjs" -> handle(exchange);
+      default -> {
+        try {
+          threads.execute(() -> {
+            pooledInFlight.incrementAndGet();
+            try {
+              handle(exchange);
+            } finally {
+              pooledInFlight.decrementAndGet();
+            }
+          });
+        } catch (RejectedExecutionException e) {
+          exchange.respond(503, "application/json", errorBytes(Errors.BUSY, "the admin listener is stopping"));
+        }
+      }
+    }
+  }
+
+  private void handle(Exchange exchange) {
+    try {
+      String path = exchange.request.path();
+      String method = exchange.request.method();
       switch (path) {
         case "/health" -> {
           if (requireMethod(exchange, method, "GET")) {
@@ -130,54 +195,104 @@ final class AdminServer {
           }
         }
         case "/status" -> {
-          if (requireMethod(exchange, method, "GET") && authorized(exchange)) {
+          if (requireMethod(exchange, method, "GET") && sameSite(exchange) && authorized(exchange)) {
             json(exchange, 200, status());
           }
         }
         case "/metrics" -> {
-          if (requireMethod(exchange, method, "GET") && authorized(exchange)) {
+          if (requireMethod(exchange, method, "GET") && sameSite(exchange) && authorized(exchange)) {
             send(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape().getBytes(StandardCharsets.UTF_8));
           }
         }
         case "/publish" -> {
-          if (requireMethod(exchange, method, "POST") && authorized(exchange)) {
+          if (requireMethod(exchange, method, "POST") && sameSite(exchange) && authorized(exchange) && jsonBody(exchange)) {
             publish(exchange);
           }
         }
-        default -> error(exchange, 404, Errors.NOT_FOUND, "no such endpoint: " + path);
+        default -> error(exchange, 404, Errors.NOT_FOUND, "no such endpoint");
       }
-    } catch (RuntimeException e) {
+    } catch (IOException | RuntimeException e) {
       byte[] random = new byte[6];
       RANDOM.nextBytes(random);
       String errorId = HexFormat.of().formatHex(random);
-      log.error("Admin request {} {} failed [error id {}]", exchange.getRequestMethod(), exchange.getRequestURI().getPath(), errorId, e);
-      try {
-        json(exchange, 500, mapper.createObjectNode().put("error", ErrorCodes.INTERNAL_ERROR).put("id", errorId));
-      } catch (IOException | RuntimeException ignored) {
-        // The response was already started; the client sees a broken reply.
-      }
+      log.error("Admin request {} {} failed [error id {}]", exchange.request.method(), printable(exchange.request.path()), errorId, e);
+      exchange.respond(500, "application/json", ("{\"error\":\"" + ErrorCodes.INTERNAL_ERROR + "\",\"id\":\"" + errorId + "\"}").getBytes(StandardCharsets.UTF_8));
     }
   }
 
-  private boolean requireMethod(HttpExchange exchange, String method, String expected) throws IOException {
+  /**
+   * Refuses what a browser sends on a web page's behalf: with an {@code Origin} (every cross-origin
+   * request, and every POST), or a {@code Sec-Fetch-Site} saying another site made it; and, when no
+   * token guards the listener, a {@code Host} that does not name it (a DNS-rebound page).
+   */
+  private boolean sameSite(Exchange exchange) throws IOException {
+    Request request = exchange.request;
+    String fetchSite = request.header("Sec-Fetch-Site");
+    if (request.header("Origin") != null || "cross-site".equalsIgnoreCase(fetchSite) || "same-site".equalsIgnoreCase(fetchSite)) {
+      error(exchange, 403, Errors.CROSS_SITE_REQUEST, "requests from web pages are refused (Origin or Sec-Fetch-Site present)");
+      return false;
+    }
+    if (token == null) {
+      String host = request.header("Host");
+      if (host == null || !allowedHosts.contains(host.toLowerCase(Locale.ROOT))) {
+        error(exchange, 421, Errors.HOST_NOT_ALLOWED, "the Host header does not name this listener (add it to admin.allowed_hosts)");
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** A page can POST text/plain or a form without a preflight, never application/json. */
+  private boolean jsonBody(Exchange exchange) throws IOException {
+    String contentType = exchange.request.header("Content-Type");
+    String mediaType = contentType == null ? "" : contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
+    if (!mediaType.equals("application/json")) {
+      error(exchange, 415, Errors.UNSUPPORTED_MEDIA_TYPE, "send the body as Content-Type: application/json");
+      return false;
+    }
+    return true;
+  }
+
+  private static String printable(String text) {
+    String cut = text.length() > 200 ? text.substring(0, 200) + "..." : text;
+    return cut.replaceAll("\\p{Cntrl}", "?");
+  }
+
+  /** One request and its answer, with the response headers set so far. */
+  private static final class Exchange {
+    final Request request;
+    final Response response;
+    final Map<String, String> headers = new LinkedHashMap<>();
+
+    Exchange(Request request, Response response) {
+      this.request = request;
+      this.response = response;
+    }
+
+    void respond(int status, String contentType, byte[] body) {
+      response.send(status, headers, contentType, body);
+    }
+  }
+
+  private boolean requireMethod(Exchange exchange, String method, String expected) throws IOException {
     if (method.equals(expected) || (expected.equals("GET") && method.equals("HEAD"))) {
       return true;
     }
-    exchange.getResponseHeaders().set("Allow", expected);
+    exchange.headers.put("Allow", expected);
     error(exchange, 405, Errors.METHOD_NOT_ALLOWED, "use " + expected);
     return false;
   }
 
-  private boolean authorized(HttpExchange exchange) throws IOException {
+  private boolean authorized(Exchange exchange) throws IOException {
     if (token == null) {
       return true;
     }
-    String header = exchange.getRequestHeaders().getFirst("Authorization");
+    String header = exchange.request.header("Authorization");
     if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)
         && MessageDigest.isEqual(token, header.substring(7).trim().getBytes(StandardCharsets.UTF_8))) {
       return true;
     }
-    exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"myxi-admin\"");
+    exchange.headers.put("WWW-Authenticate", "Bearer realm=\"myxi-admin\"");
     error(exchange, 401, Errors.UNAUTHORIZED, "a valid bearer token (admin.token) is required");
     return false;
   }
@@ -186,15 +301,8 @@ final class AdminServer {
 
   private record Event(String exchange, String routingKey, String event, JsonNode payload) {}
 
-  private void publish(HttpExchange exchange) throws IOException {
-    byte[] body;
-    try (InputStream in = exchange.getRequestBody()) {
-      body = in.readNBytes(MAX_BODY_BYTES + 1);
-    }
-    if (body.length > MAX_BODY_BYTES) {
-      error(exchange, 413, Errors.PAYLOAD_TOO_LARGE, "the body is larger than " + MAX_BODY_BYTES + " bytes");
-      return;
-    }
+  private void publish(Exchange exchange) throws IOException {
+    byte[] body = exchange.request.body(); // At most MAX_BODY_BYTES: AdminHttp answers 413 past it.
     JsonNode root;
     try {
       root = mapper.readTree(body);
@@ -253,7 +361,7 @@ final class AdminServer {
         log.warn("Admin publish to {} / {} failed: {}", event.exchange, event.routingKey, e.getMessage());
         ObjectNode answer = errorBody(Errors.BROKER_UNAVAILABLE, "RabbitMQ did not confirm the event: " + e.getMessage());
         answer.put("published", published);
-        exchange.getResponseHeaders().set("Retry-After", "1");
+        exchange.headers.put("Retry-After", "1");
         json(exchange, 503, answer);
         return;
       }
@@ -304,14 +412,14 @@ final class AdminServer {
 
   // ---------------------------------------------------------------- responses
 
-  private void serveClient(HttpExchange exchange, String resource) throws IOException {
+  private void serveClient(Exchange exchange, String resource) throws IOException {
     ClassLoader loader = Thread.currentThread().getContextClassLoader() != null ? Thread.currentThread().getContextClassLoader() : AdminServer.class.getClassLoader();
     try (InputStream in = loader.getResourceAsStream(resource)) {
       if (in == null) {
         error(exchange, 404, Errors.NOT_FOUND, "this build has no browser client");
         return;
       }
-      exchange.getResponseHeaders().set("Cache-Control", "no-cache");
+      exchange.headers.put("Cache-Control", "no-cache");
       send(exchange, 200, "application/javascript; charset=utf-8", in.readAllBytes());
     }
   }
@@ -320,22 +428,23 @@ final class AdminServer {
     return mapper.createObjectNode().put("error", code).put("message", message);
   }
 
-  private void error(HttpExchange exchange, int status, String code, String message) throws IOException {
+  private void error(Exchange exchange, int status, String code, String message) throws IOException {
     json(exchange, status, errorBody(code, message));
   }
 
-  private void json(HttpExchange exchange, int status, JsonNode body) throws IOException {
+  private void json(Exchange exchange, int status, JsonNode body) throws IOException {
     send(exchange, status, "application/json", mapper.writeValueAsBytes(body));
   }
 
-  private static void send(HttpExchange exchange, int status, String contentType, byte[] body) throws IOException {
-    exchange.getResponseHeaders().set("Content-Type", contentType);
-    boolean head = exchange.getRequestMethod().equals("HEAD");
-    exchange.sendResponseHeaders(status, head ? -1 : body.length == 0 ? -1 : body.length);
-    if (!head && body.length > 0) {
-      try (OutputStream out = exchange.getResponseBody()) {
-        out.write(body);
-      }
+  private byte[] errorBytes(String code, String message) {
+    try {
+      return mapper.writeValueAsBytes(errorBody(code, message));
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
     }
+  }
+
+  private static void send(Exchange exchange, int status, String contentType, byte[] body) {
+    exchange.respond(status, contentType, body);
   }
 }

@@ -34,6 +34,9 @@ final class CheckConfigCommand extends ConfigOptions implements Callable<Integer
     PrintWriter out = spec.commandLine().getOut();
     out.print(effective.describe());
     out.flush();
+    for (String warning : ConfigChecks.warningsOf(effective)) {
+      spec.commandLine().getErr().println("myxi-server: warning: " + warning);
+    }
     spec.commandLine().getErr().println("myxi-server: configuration OK");
     return OK;
   }

@@ -1,6 +1,8 @@
 package io.myxi.service;
 
+import io.myxi.broker.RabbitMqBroker;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -17,9 +19,20 @@ public final class Config {
   public record Entry(Object value, Source source, String origin) {}
 
   private final Map<String, Entry> entries;
+  private final Path file;
 
   Config(Map<String, Entry> entries) {
+    this(entries, null);
+  }
+
+  Config(Map<String, Entry> entries, Path file) {
     this.entries = Map.copyOf(entries);
+    this.file = file;
+  }
+
+  /** The configuration file read, or null for none. */
+  public Path file() {
+    return file;
   }
 
   public Entry entry(String key) {
@@ -88,7 +101,7 @@ public final class Config {
         for (ExchangeRule rule : rules) {
           out.append("  ").append(rule.name()).append(": {access: ").append(rule.access().word());
           if (rule.url() != null) {
-            out.append(", url: ").append(Redaction.uri(rule.url()));
+            out.append(", url: ").append(Redaction.httpUrl(rule.url()));
           }
           if (rule.timeout() != null) {
             out.append(", timeout: ").append(Durations.format(rule.timeout()));
@@ -113,7 +126,7 @@ public final class Config {
       return value.equals(ConfigKeys.IN_PROCESS) ? ConfigKeys.IN_PROCESS : Redaction.uri((String) value);
     }
     if (key.name().equals(ConfigKeys.AUTHORIZATION_URL)) {
-      return Redaction.uri((String) value);
+      return Redaction.httpUrl((String) value);
     }
     if (key.secret()) {
       return ((String) value).isEmpty() ? "\"\"" : "'****'";
@@ -130,19 +143,32 @@ public final class Config {
     return String.valueOf(value);
   }
 
-  /** Hides the password of a URI, for logs and check-config. */
+  /** Hides the secrets of URIs, for logs, check-config and {@code /status}. */
   static final class Redaction {
     private Redaction() {}
 
+    /**
+     * A broker URI without its password: everything between {@code ://} and the last {@code @}
+     * is hidden (but a plain user name), parseable or not.
+     */
     static String uri(String uri) {
+      return RabbitMqBroker.redactUri(uri);
+    }
+
+    /**
+     * An http(s) URL as logs and check-config show it: scheme://host:port/path, without user
+     * info, query or fragment (which may carry secrets).
+     */
+    static String httpUrl(String url) {
       try {
-        String userInfo = URI.create(uri).getRawUserInfo();
-        if (userInfo == null || !userInfo.contains(":")) {
-          return uri;
+        URI parsed = new URI(url);
+        if (parsed.getScheme() == null || parsed.getHost() == null) {
+          return "(unparseable URL)";
         }
-        return uri.replace(userInfo + "@", userInfo.substring(0, userInfo.indexOf(':')) + ":***@");
-      } catch (IllegalArgumentException e) {
-        return "(unparseable URI)";
+        return parsed.getScheme() + "://" + parsed.getRawAuthority().substring(parsed.getRawAuthority().lastIndexOf('@') + 1)
+            + (parsed.getRawPath() == null ? "" : parsed.getRawPath());
+      } catch (URISyntaxException e) {
+        return "(unparseable URL)";
       }
     }
   }

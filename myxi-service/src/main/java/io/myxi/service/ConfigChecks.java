@@ -1,6 +1,7 @@
 package io.myxi.service;
 
 import io.myxi.Myxi;
+import io.myxi.broker.RabbitMqBroker;
 import io.myxi.service.Config.Source;
 import io.myxi.service.ExchangeRule.Access;
 import java.io.IOException;
@@ -9,8 +10,10 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The checks of keys that depend on each other, run once every key has been read and parsed on its
@@ -22,6 +25,74 @@ final class ConfigChecks {
 
   private ConfigChecks() {}
 
+  /**
+   * The name of the per-address connection cap of the WebSocket listener. Declared by the engine's
+   * options (another change); until {@link ConfigKeys} has it, its warning is left out.
+   */
+  static final String LIMITS_MAX_CONNECTIONS_PER_ADDRESS = "limits.max_connections_per_address";
+
+  /**
+   * What works but should not go to production this way: a config file holding secrets that
+   * others can read, a public-facing node without connection caps or an authentication timeout.
+   * {@code check-config} prints these, {@code start} logs them at WARN; neither refuses.
+   */
+  static List<String> warningsOf(Config config) {
+    List<String> warnings = new ArrayList<>();
+    secretFileWarning(config, warnings);
+    String bind = config.string(ConfigKeys.BIND_ADDRESS);
+    boolean publicFacing;
+    try {
+      publicFacing = !InetAddress.getByName(bind).isLoopbackAddress();
+    } catch (IOException e) {
+      publicFacing = true;
+    }
+    if (publicFacing) {
+      String where = " on a public-facing node (bind_address " + bind + "); see the production profile in docs/deployment.md";
+      if (config.integer(ConfigKeys.LIMITS_MAX_CONNECTIONS) == 0) {
+        warnings.add(ConfigKeys.LIMITS_MAX_CONNECTIONS + " is 0 (no cap)" + where);
+      }
+      if (ConfigKeys.exists(LIMITS_MAX_CONNECTIONS_PER_ADDRESS)) {
+        Object perAddress = config.entry(LIMITS_MAX_CONNECTIONS_PER_ADDRESS).value();
+        if (perAddress == null || (perAddress instanceof Integer cap && cap == 0)) {
+          warnings.add(LIMITS_MAX_CONNECTIONS_PER_ADDRESS + " is 0 (no cap)" + where);
+        }
+      }
+      if (config.duration(ConfigKeys.AUTHENTICATION_TIMEOUT).isZero()) {
+        warnings.add(ConfigKeys.AUTHENTICATION_TIMEOUT + " is 0 (unauthenticated sessions stay open)" + where);
+      }
+    }
+    return warnings;
+  }
+
+  private static void secretFileWarning(Config config, List<String> warnings) {
+    Path file = config.file();
+    if (file == null) {
+      return;
+    }
+    List<String> secrets = new ArrayList<>();
+    for (ConfigKey key : ConfigKeys.ALL) {
+      Config.Entry entry = config.entry(key.name());
+      boolean fromFile = entry.source() == Source.FILE;
+      boolean secret = key.secret() && entry.value() instanceof String text && !text.isEmpty()
+          && (!key.name().equals(ConfigKeys.BROKER_URL) || !RabbitMqBroker.redactUri(text).equals(text));
+      if (fromFile && secret) {
+        secrets.add(key.name());
+      }
+    }
+    if (secrets.isEmpty()) {
+      return;
+    }
+    try {
+      Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(file);
+      if (permissions.contains(PosixFilePermission.GROUP_READ) || permissions.contains(PosixFilePermission.OTHERS_READ)) {
+        warnings.add("config file " + file + " holds secrets (" + String.join(", ", secrets) + ") and can be read by "
+            + (permissions.contains(PosixFilePermission.OTHERS_READ) ? "others" : "its group") + ": chmod 600 it, or move the secrets to env vars");
+      }
+    } catch (UnsupportedOperationException | IOException e) {
+      // Not a POSIX file system: nothing to say.
+    }
+  }
+
   /** Every problem found in {@code config}; empty when the keys fit together. */
   static List<String> problemsOf(Config config) {
     ConfigChecks checks = new ConfigChecks();
@@ -32,13 +103,11 @@ final class ConfigChecks {
   private void checkTogether(Config config) {
     String brokerUrl = config.string(ConfigKeys.BROKER_URL);
     if (!config.inProcessBroker()) {
-      try {
-        URI uri = URI.create(brokerUrl);
-        if (!"amqp".equals(uri.getScheme()) && !"amqps".equals(uri.getScheme())) {
-          problems.add(ConfigKeys.BROKER_URL + ": expected amqp://, amqps:// or in-process (" + config.entry(ConfigKeys.BROKER_URL).origin() + "), got " + Config.Redaction.uri(brokerUrl));
-        }
-      } catch (IllegalArgumentException e) {
-        problems.add(ConfigKeys.BROKER_URL + ": not a URI (" + config.entry(ConfigKeys.BROKER_URL).origin() + ")");
+      String uriProblem = RabbitMqBroker.uriProblem(brokerUrl);
+      if (uriProblem != null) {
+        problems.add(ConfigKeys.BROKER_URL + ": " + uriProblem + " (" + config.entry(ConfigKeys.BROKER_URL).origin() + ")");
+      } else {
+        checkBrokerScheme(config, brokerUrl);
       }
     }
     boolean amqps = brokerUrl.startsWith("amqps:");
@@ -75,6 +144,17 @@ final class ConfigChecks {
           problems.add(key.name() + ": file " + path + " does not exist or cannot be read (" + config.entry(key.name()).origin() + ")");
         }
       }
+    }
+  }
+
+  private void checkBrokerScheme(Config config, String brokerUrl) {
+    try {
+      URI uri = URI.create(brokerUrl);
+      if (!"amqp".equals(uri.getScheme()) && !"amqps".equals(uri.getScheme())) {
+        problems.add(ConfigKeys.BROKER_URL + ": expected amqp://, amqps:// or in-process (" + config.entry(ConfigKeys.BROKER_URL).origin() + "), got " + Config.Redaction.uri(brokerUrl));
+      }
+    } catch (IllegalArgumentException e) {
+      problems.add(ConfigKeys.BROKER_URL + ": not a URI (" + config.entry(ConfigKeys.BROKER_URL).origin() + ")");
     }
   }
 
@@ -119,8 +199,9 @@ final class ConfigChecks {
         problems.add("exchanges." + rule.name() + ": longer than " + Myxi.MAX_NAME_BYTES + " bytes with exchange_prefix");
       }
     }
-    if (config.isSet(ConfigKeys.AUTHORIZATION_URL) && !ConfigLoader.isHttpUrl(config.string(ConfigKeys.AUTHORIZATION_URL))) {
-      problems.add(ConfigKeys.AUTHORIZATION_URL + ": expected an http:// or https:// URL, got '" + config.string(ConfigKeys.AUTHORIZATION_URL) + "'");
+    String urlProblem = config.isSet(ConfigKeys.AUTHORIZATION_URL) ? ConfigLoader.httpUrlProblem(config.string(ConfigKeys.AUTHORIZATION_URL)) : null;
+    if (urlProblem != null) {
+      problems.add(ConfigKeys.AUTHORIZATION_URL + ": " + urlProblem + " (" + config.entry(ConfigKeys.AUTHORIZATION_URL).origin() + ")");
     }
   }
 

@@ -41,6 +41,7 @@ public final class ConfigKeys {
   public static final String AUTH_AUDIENCE = "auth.audience";
   public static final String AUTH_LEEWAY = "auth.leeway";
   public static final String AUTH_GRANTS_CLAIM = "auth.grants_claim";
+  public static final String AUTH_MAX_LIFETIME = "auth.max_lifetime";
   public static final String AUTHORIZATION_URL = "authorization.url";
   public static final String AUTHORIZATION_TIMEOUT = "authorization.timeout";
   public static final String AUTHORIZATION_CACHE_TTL = "authorization.cache_ttl";
@@ -76,6 +77,10 @@ public final class ConfigKeys {
   public static final String ADMIN_BIND_ADDRESS = "admin.bind_address";
   public static final String ADMIN_TOKEN = "admin.token";
   public static final String ADMIN_REQUIRE_TOKEN = "admin.require_token";
+  public static final String ADMIN_ALLOWED_HOSTS = "admin.allowed_hosts";
+  public static final String ADMIN_REQUEST_TIMEOUT = "admin.request_timeout";
+  public static final String ADMIN_MAX_CONNECTIONS = "admin.max_connections";
+  public static final String ADMIN_MAX_CONNECTIONS_PER_ADDRESS = "admin.max_connections_per_address";
   public static final String LOG_LEVEL = "log_level";
   public static final String PIDFILE = "pidfile";
 
@@ -107,6 +112,7 @@ public final class ConfigKeys {
       ConfigKey.of(AUTH_AUDIENCE, STRING, null, "when set, tokens must carry this aud"),
       ConfigKey.of(AUTH_LEEWAY, DURATION, "5s", "clock skew allowed on exp, nbf and iat"),
       ConfigKey.of(AUTH_GRANTS_CLAIM, STRING, "grants", "claim holding the exchange:pattern grants of the token rule"),
+      ConfigKey.of(AUTH_MAX_LIFETIME, DURATION, "0s", "tokens living longer than this (exp - iat, or exp - now) are refused; 0 disables"),
       ConfigKey.of(AUTHORIZATION_URL, STRING, null, "URL the http rule POSTs to, for exchanges without their own url"),
       ConfigKey.of(AUTHORIZATION_TIMEOUT, DURATION, "2s", "http rule: no answer within this denies"),
       ConfigKey.of(AUTHORIZATION_CACHE_TTL, DURATION, "0s", "http rule: how long an answer is reused for the same user, exchange and key; 0 disables"),
@@ -141,6 +147,10 @@ public final class ConfigKeys {
       ConfigKey.of(ADMIN_BIND_ADDRESS, STRING, "127.0.0.1", "admin listener address; beyond loopback admin.token is required"),
       ConfigKey.of(ADMIN_TOKEN, STRING, null, "bearer token the admin listener requires").masked(),
       ConfigKey.of(ADMIN_REQUIRE_TOKEN, BOOLEAN, "false", "require admin.token even on loopback"),
+      ConfigKey.of(ADMIN_ALLOWED_HOSTS, LIST, "", "without admin.token: Host values accepted besides the listener's own and localhost forms (host or host:port)"),
+      ConfigKey.of(ADMIN_REQUEST_TIMEOUT, DURATION, "5s", "admin requests not fully received within this are dropped"),
+      ConfigKey.of(ADMIN_MAX_CONNECTIONS, INT, "64", "open admin connections; more are closed at once").range(1, 100_000),
+      ConfigKey.of(ADMIN_MAX_CONNECTIONS_PER_ADDRESS, INT, "16", "open admin connections from one client address").range(1, 100_000),
       ConfigKey.of(LOG_LEVEL, CHOICE, "INFO", "level of the io.myxi loggers").choices("TRACE", "DEBUG", "INFO", "WARN", "ERROR"),
       ConfigKey.of(PIDFILE, PATH, null, "file the process id is written to while the node runs"));
 

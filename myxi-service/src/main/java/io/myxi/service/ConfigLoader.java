@@ -10,6 +10,7 @@ import io.myxi.service.ExchangeRule.Access;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -67,7 +68,7 @@ public final class ConfigLoader {
     if (!problems.isEmpty()) {
       throw new ConfigException(problems);
     }
-    Config config = new Config(entries);
+    Config config = new Config(entries, file);
     problems.addAll(ConfigChecks.problemsOf(config));
     if (!problems.isEmpty()) {
       throw new ConfigException(problems);
@@ -421,20 +422,33 @@ public final class ConfigLoader {
       problems.add(path + ": url, timeout and cache_ttl only apply to access http (" + origin + ")");
       return null;
     }
-    if (url != null && !isHttpUrl(url)) {
-      problems.add(path + ".url: expected an http:// or https:// URL (" + origin + "), got '" + url + "'");
+    String urlProblem = url == null ? null : httpUrlProblem(url);
+    if (urlProblem != null) {
+      problems.add(path + ".url: " + urlProblem + " (" + origin + ")");
       return null;
     }
     return new ExchangeRule(name, access, url, timeout, cacheTtl);
   }
 
-  static boolean isHttpUrl(String text) {
+  /**
+   * Null when {@code text} is an http(s) URL the http rule can call, else why not. The URL is not
+   * quoted: it may carry a secret. User info is refused (it would be sent and logged); put the
+   * application's credential in authorization.token instead.
+   */
+  static String httpUrlProblem(String text) {
+    URI uri;
     try {
-      URI uri = URI.create(text);
-      return ("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) && uri.getHost() != null;
-    } catch (IllegalArgumentException e) {
-      return false;
+      uri = new URI(text);
+    } catch (URISyntaxException e) {
+      return "expected an http:// or https:// URL; this one does not parse";
     }
+    if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null) {
+      return "expected an http:// or https:// URL with a host, got " + Config.Redaction.httpUrl(text);
+    }
+    if (uri.getRawUserInfo() != null) {
+      return "user info (user:password@) is not allowed in the URL: send a credential with authorization.token";
+    }
+    return null;
   }
 
   // ---------------------------------------------------------------- messages

@@ -99,6 +99,9 @@ public final class StandaloneNode {
    */
   public void start() throws ConfigException, IOException {
     verify(config);
+    for (String warning : ConfigChecks.warningsOf(config)) {
+      log.warn("Configuration: {}", warning);
+    }
     ObjectMapper mapper = new ObjectMapper();
     broker = broker();
     try {
@@ -161,7 +164,8 @@ public final class StandaloneNode {
       try {
         factory.setUri(url);
       } catch (Exception e) {
-        throw new ConfigException(ConfigKeys.BROKER_URL + ": invalid RabbitMQ URI (" + e.getMessage() + ")");
+        // Not the parser's message: it may quote the URI, password included.
+        throw new ConfigException(ConfigKeys.BROKER_URL + ": invalid RabbitMQ URI " + RabbitMqBroker.redactUri(url) + " (" + e.getClass().getSimpleName() + ")");
       }
       factory.useSslProtocol(TlsContexts.broker(config));
       factory.enableHostnameVerification();
@@ -280,6 +284,16 @@ public final class StandaloneNode {
   /** The admin listener's port, or -1 when it is disabled. */
   public int adminPort() {
     return admin == null ? -1 : admin.port();
+  }
+
+  /** The built-in Authenticate, or null when no token verification is configured. */
+  TokenAuth tokenAuth() {
+    return tokenAuth;
+  }
+
+  /** Admin requests running on the admin listener's publish/status pool now. */
+  int adminPooledInFlight() {
+    return admin == null ? 0 : admin.pooledInFlight();
   }
 
   public MyxiServer server() {

@@ -28,10 +28,13 @@ import java.time.Instant;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,22 +64,59 @@ final class TokenAuth implements AutoCloseable {
   private static final String STATE_ATTRIBUTE = "myxi.token";
   private static final TypeReference<Map<String, Object>> CLAIMS_TYPE = new TypeReference<>() {};
 
+  /** How often refused tokens are summed up in one INFO line. */
+  static final Duration REFUSAL_SUMMARY_INTERVAL = Duration.ofMinutes(1);
+
   private final JWTVerifier verifier;
   private final String grantsClaim;
   private final Duration leeway;
+  /** Zero: no limit. */
+  private final Duration maxLifetime;
   private final ObjectMapper mapper;
   private final ScheduledExecutorService expiries;
+  /**
+   * Refusals since the last summary, by reason. A client can send refused tokens as fast as the
+   * rate limit lets it: one log line each would let it fill the disk and bury the rest.
+   */
+  private final Map<String, LongAdder> refusals = new ConcurrentHashMap<>();
 
   TokenAuth(Config config, ObjectMapper mapper) throws ConfigException {
     this.verifier = verifier(config);
     this.grantsClaim = config.string(ConfigKeys.AUTH_GRANTS_CLAIM);
     this.leeway = config.duration(ConfigKeys.AUTH_LEEWAY);
+    this.maxLifetime = config.duration(ConfigKeys.AUTH_MAX_LIFETIME);
     this.mapper = mapper;
     this.expiries = Executors.newSingleThreadScheduledExecutor(runnable -> {
       Thread thread = new Thread(runnable, "myxi-token-expiry");
       thread.setDaemon(true);
       return thread;
     });
+    long every = REFUSAL_SUMMARY_INTERVAL.toMillis();
+    expiries.scheduleAtFixedRate(this::logRefusalSummary, every, every, TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Logs, at INFO, how many tokens were refused since the last call and why, and starts counting
+   * afresh; logs nothing when none were. Returns the line, or null.
+   */
+  String logRefusalSummary() {
+    Map<String, Long> counts = new TreeMap<>();
+    refusals.forEach((reason, count) -> {
+      long taken = count.sumThenReset();
+      if (taken > 0) {
+        counts.put(reason, taken);
+      }
+    });
+    long total = counts.values().stream().mapToLong(Long::longValue).sum();
+    if (total == 0) {
+      return null;
+    }
+    StringBuilder line = new StringBuilder("Refused " + total + " session token" + (total == 1 ? "" : "s") + " since the last summary:");
+    counts.forEach((reason, count) -> line.append(' ').append(reason).append(" x").append(count).append(';'));
+    line.setLength(line.length() - 1);
+    String text = line.toString();
+    log.info(text);
+    return text;
   }
 
   /** The verifier of the configured algorithm and key; {@code exp} and {@code sub} are checked after it. */
@@ -180,6 +220,14 @@ final class TokenAuth implements AutoCloseable {
       refuse(request, REASON_INVALID, "token has no sub");
       return;
     }
+    if (!maxLifetime.isZero()) {
+      Instant issuedAt = jwt.getIssuedAtAsInstant();
+      Duration lifetime = Duration.between(issuedAt != null ? issuedAt : Instant.now(), expiresAt);
+      if (lifetime.compareTo(maxLifetime.plus(leeway)) > 0) {
+        refuse(request, REASON_INVALID, "lifetime longer than auth.max_lifetime");
+        return;
+      }
+    }
     Map<String, Object> claims;
     try {
       claims = mapper.readValue(Base64.getUrlDecoder().decode(jwt.getPayload()), CLAIMS_TYPE);
@@ -231,7 +279,8 @@ final class TokenAuth implements AutoCloseable {
   }
 
   private void refuse(ActionRequest request, String reason, String why) {
-    log.info("Session {}: token refused ({})", request.session().id(), why);
+    log.debug("Session {}: token refused ({})", request.session().id(), why);
+    refusals.computeIfAbsent(why, ignored -> new LongAdder()).increment();
     // A refused re-authentication ends the earlier login: keeping a login the client tried to
     // replace would leave it with rights it no longer expects (the engine re-checks the
     // subscriptions right after this action).
@@ -283,6 +332,7 @@ final class TokenAuth implements AutoCloseable {
   @Override
   public void close() {
     expiries.shutdownNow();
+    logRefusalSummary();
   }
 
   /** A session's token state; guarded by itself. */

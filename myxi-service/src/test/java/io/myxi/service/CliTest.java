@@ -176,4 +176,27 @@ class CliTest {
     assertThat(debug.code()).isEqualTo(Cli.FAILED);
     assertThat(debug.err()).contains("\tat ");
   }
+
+  @Test
+  void check_config_warns_about_a_readable_secret_file_and_a_public_node_without_caps() throws Exception {
+    java.nio.file.Path file = java.nio.file.Files.createTempFile("myxi-cli", ".yml");
+    try {
+      java.nio.file.Files.writeString(file, "auth:\n  secret: " + NodeHarness.SECRET + "\n");
+      java.nio.file.Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+      Run run = run(Map.of(), "check-config", file.toString());
+      assertThat(run.code()).as(run.err()).isZero();
+      assertThat(run.err())
+          .contains("myxi-server: warning: config file " + file + " holds secrets (auth.secret) and can be read by others: chmod 600 it")
+          .contains("myxi-server: warning: limits.max_connections_per_address is 0 (no cap) on a public-facing node (bind_address 0.0.0.0)")
+          .contains("myxi-server: warning: authentication_timeout is 0 (unauthenticated sessions stay open) on a public-facing node")
+          .contains("configuration OK")
+          .doesNotContain(NodeHarness.SECRET);
+
+      java.nio.file.Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+      Run quiet = run(Map.of(), "check-config", file.toString(), "--bind-address", "127.0.0.1");
+      assertThat(quiet.err()).doesNotContain("warning").contains("configuration OK");
+    } finally {
+      java.nio.file.Files.deleteIfExists(file);
+    }
+  }
 }

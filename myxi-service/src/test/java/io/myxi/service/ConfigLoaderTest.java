@@ -166,7 +166,7 @@ class ConfigLoaderTest {
         "exchanges.b.acces: unknown key in " + file + " (an exchange has access, url, timeout, cache_ttl)",
         "exchanges.b.access: required: one of public, authenticated, token, http (file " + file + ")",
         "exchanges.c: url, timeout and cache_ttl only apply to access http (file " + file + ")",
-        "exchanges.d.url: expected an http:// or https:// URL (file " + file + "), got 'ftp://x/'");
+        "exchanges.d.url: expected an http:// or https:// URL with a host, got ftp://x/ (file " + file + ")");
   }
 
   @Test
@@ -203,12 +203,13 @@ class ConfigLoaderTest {
 
   @Test
   void describe_masks_secrets_and_names_sources() throws Exception {
-    Path file = file("auth:\n  secret: %s\nadmin:\n  token: admin-token-0123456789\nauthorization:\n  url: https://myxi:cb-pass@app/authorize\n".formatted(SECRET));
+    Path file = file("auth:\n  secret: %s\nadmin:\n  token: admin-token-0123456789\nauthorization:\n  url: https://app:8443/authorize?key=cb-pass#cb-pass\n".formatted(SECRET));
     Config config = ConfigLoader.load(file, Map.of("RABBITMQ_URL", "amqp://app:hunter2@rabbit:5672/prod"), Map.of("port", "0"));
     String described = config.describe();
     assertThat(described).doesNotContain(SECRET).doesNotContain("hunter2").doesNotContain("admin-token-0123456789").doesNotContain("cb-pass");
     assertThat(described).contains("auth.secret: '****'  # file " + file)
         .contains("broker.url: amqp://app:***@rabbit:5672/prod  # env RABBITMQ_URL")
+        .contains("authorization.url: https://app:8443/authorize  # file " + file)
         .contains("port: 0  # flag --port")
         .contains("touch_interval: 1m  # default");
   }
@@ -227,5 +228,69 @@ class ConfigLoaderTest {
     assertThat(ConfigKeys.ALL.stream().map(ConfigKey::flag).distinct().count()).isEqualTo(ConfigKeys.ALL.size());
     assertThat(ConfigKeys.get(ConfigKeys.BROKER_HEARTBEAT).env()).isEqualTo("MYXI_BROKER_HEARTBEAT");
     assertThat(ConfigKeys.get(ConfigKeys.LIMITS_MAX_SUBSCRIPTIONS).flag()).isEqualTo("--limits-max-subscriptions-per-session");
+  }
+
+  @Test
+  void broker_urls_with_unencoded_password_characters_are_refused_without_echoing_them() {
+    for (String password : List.of("p@ss", "pa/ss", "pa#ss", "pa?ss", "a@b/c?d#e")) {
+      String url = "amqp://app:" + password + "@rabbit.example.com:5672/prod";
+      List<String> problems = problems(() -> ConfigLoader.load(null, Map.of("RABBITMQ_URL", url), Map.of()));
+      assertThat(problems).as(url).hasSize(1);
+      assertThat(problems.get(0)).as(url)
+          .startsWith("broker.url: the host does not parse: percent-encode '@'")
+          .endsWith("(env RABBITMQ_URL)")
+          .doesNotContain(password);
+    }
+    assertThat(problems(() -> ConfigLoader.load(null, Map.of(), Map.of("broker.url", "amqp://app:s3cret@rabbit/vhost?x=a@b"))).get(0))
+        .contains("percent-encode").doesNotContain("s3cret");
+  }
+
+  @Test
+  void http_rule_urls_refuse_user_info_and_never_print_query_secrets() throws Exception {
+    Path file = file("exchanges:\n  d: {access: http, url: \"https://app:cb-pass@app.example.com/authorize\"}\n");
+    assertThat(problems(() -> ConfigLoader.load(file, Map.of(), Map.of()))).containsExactly(
+        "exchanges.d.url: user info (user:password@) is not allowed in the URL: send a credential with authorization.token (file " + file + ")");
+    assertThat(problems(() -> ConfigLoader.load(null, Map.of(), Map.of("authorization.url", "https://u:cb-pass@app/x"))))
+        .containsExactly("authorization.url: user info (user:password@) is not allowed in the URL: send a credential with authorization.token (flag --authorization-url)");
+    Path withQuery = file("exchanges:\n  d: {access: http, url: \"https://app.example.com:8443/authorize?key=cb-pass\"}\n");
+    assertThat(ConfigLoader.load(withQuery, Map.of(), Map.of()).describe())
+        .contains("d: {access: http, url: https://app.example.com:8443/authorize}").doesNotContain("cb-pass");
+  }
+
+  @Test
+  void redaction_masks_everything_up_to_the_last_at_sign() {
+    assertThat(Config.Redaction.uri("amqp://app:p@ss/w#rd?x@rabbit:5672/prod")).isEqualTo("amqp://app:***@rabbit:5672/prod");
+    assertThat(Config.Redaction.uri("amqp://a/b:secret@rabbit/")).isEqualTo("amqp://***@rabbit/");
+    assertThat(Config.Redaction.uri("amqp://guest:guest@127.0.0.1:5672")).isEqualTo("amqp://guest:***@127.0.0.1:5672");
+    assertThat(Config.Redaction.uri("amqp://rabbit:5672/prod")).isEqualTo("amqp://rabbit:5672/prod");
+    assertThat(Config.Redaction.httpUrl("https://u:p@app.example.com:8443/a/b?token=s#f")).isEqualTo("https://app.example.com:8443/a/b");
+  }
+
+  @Test
+  void warnings_name_what_a_public_facing_node_lacks_and_go_when_it_is_set() throws Exception {
+    assertThat(ConfigChecks.warningsOf(ConfigLoader.load(null, Map.of(), Map.of("bind_address", "127.0.0.1")))).isEmpty();
+    List<String> open = ConfigChecks.warningsOf(ConfigLoader.load(null, Map.of(), Map.of()));
+    assertThat(open).anyMatch(warning -> warning.startsWith("limits.max_connections is 0 (no cap) on a public-facing node"))
+        .anyMatch(warning -> warning.startsWith("authentication_timeout is 0"));
+    Path profile = file("limits:\n  max_connections: 10000\nauthentication_timeout: 10s\n");
+    List<String> set = ConfigChecks.warningsOf(ConfigLoader.load(profile, Map.of(), Map.of()));
+    assertThat(set).noneMatch(warning -> warning.startsWith("limits.max_connections ") || warning.startsWith("authentication_timeout"));
+  }
+
+  @Test
+  void a_secret_file_readable_by_group_or_others_is_warned_about_once_it_holds_a_secret() throws Exception {
+    Path file = file("auth:\n  secret: %s\n".formatted(SECRET));
+    Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r-----"));
+    assertThat(ConfigChecks.warningsOf(ConfigLoader.load(file, Map.of(), Map.of("bind_address", "127.0.0.1"))))
+        .containsExactly("config file " + file + " holds secrets (auth.secret) and can be read by its group: chmod 600 it, or move the secrets to env vars");
+    Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    assertThat(ConfigChecks.warningsOf(ConfigLoader.load(file, Map.of(), Map.of("bind_address", "127.0.0.1")))).isEmpty();
+    Path noSecret = file("broker:\n  url: amqp://rabbit:5672\n");
+    Files.setPosixFilePermissions(noSecret, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+    assertThat(ConfigChecks.warningsOf(ConfigLoader.load(noSecret, Map.of(), Map.of("bind_address", "127.0.0.1")))).isEmpty();
+    Path brokerPassword = file("broker:\n  url: amqp://app:pw@rabbit:5672\n");
+    Files.setPosixFilePermissions(brokerPassword, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+    assertThat(ConfigChecks.warningsOf(ConfigLoader.load(brokerPassword, Map.of(), Map.of("bind_address", "127.0.0.1")))).singleElement()
+        .asString().contains("(broker.url)").contains("others");
   }
 }

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.java_websocket.WebSocket;
 import org.java_websocket.drafts.Draft;
 import org.java_websocket.exceptions.InvalidDataException;
@@ -28,6 +29,8 @@ import org.slf4j.LoggerFactory;
 public final class WebSocketTransport extends WebSocketServer {
   private static final Logger log = LoggerFactory.getLogger(WebSocketTransport.class);
   private static final String ORIGIN_NOT_ALLOWED = "origin not allowed";
+  /** How often refused Origins are summed up in one INFO line. */
+  static final long ORIGIN_SUMMARY_MILLIS = 60_000;
 
   private final ConnectionHandler handler;
   private final TransportSettings settings;
@@ -35,6 +38,12 @@ public final class WebSocketTransport extends WebSocketServer {
   private final MyxiWebSocketFactory factory;
   private final CountDownLatch started = new CountDownLatch(1);
   private volatile Exception startFailure;
+  /**
+   * Handshakes refused for their Origin since the last summary, and the last such Origin: a page
+   * can make browsers open sockets as fast as they like, so each refusal is not an INFO line.
+   */
+  private final AtomicLong refusedOrigins = new AtomicLong();
+  private volatile String lastRefusedOrigin;
 
   /** {@code timers} runs the handshake sweep and lingering closes; it is not shut down here. */
   public WebSocketTransport(ConnectionHandler handler, TransportSettings settings, ScheduledExecutorService timers) {
@@ -66,6 +75,18 @@ public final class WebSocketTransport extends WebSocketServer {
     }
     long sweepMillis = Math.max(100, Math.min(1000, settings.handshakeTimeout().toMillis() / 4));
     timers.scheduleWithFixedDelay(this::sweepHandshakes, sweepMillis, sweepMillis, TimeUnit.MILLISECONDS);
+    timers.scheduleAtFixedRate(this::logRefusedOrigins, ORIGIN_SUMMARY_MILLIS, ORIGIN_SUMMARY_MILLIS, TimeUnit.MILLISECONDS);
+  }
+
+  /** Logs at INFO how many handshakes were refused for their Origin since the last call; returns the line, or null if none. */
+  public String logRefusedOrigins() {
+    long count = refusedOrigins.getAndSet(0);
+    if (count == 0) {
+      return null;
+    }
+    String line = "Refused " + count + " WebSocket handshake" + (count == 1 ? "" : "s") + " for their origin since the last summary (last: " + lastRefusedOrigin + ")";
+    log.info(line);
+    return line;
   }
 
   /**
@@ -103,7 +124,10 @@ public final class WebSocketTransport extends WebSocketServer {
       boolean allowed = missing ? settings.allowMissingOrigin() : settings.allowedOrigins().isEmpty() || settings.allowedOrigins().contains(origin);
       if (!allowed) {
         handler.onRefused(ConnectionHandler.Refusal.ORIGIN);
-        log.info("Refused a WebSocket handshake from {}: origin {} is not allowed", connection.getRemoteSocketAddress(), missing ? "(none)" : printable(origin));
+        String shown = missing ? "(none)" : printable(origin);
+        lastRefusedOrigin = shown;
+        refusedOrigins.incrementAndGet();
+        log.debug("Refused a WebSocket handshake from {}: origin {} is not allowed", connection.getRemoteSocketAddress(), shown);
         if (!(draft instanceof MyxiDraft myxiDraft)) {
           throw new InvalidDataException(CloseFrame.POLICY_VALIDATION, ORIGIN_NOT_ALLOWED);
         }
