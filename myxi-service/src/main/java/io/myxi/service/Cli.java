@@ -423,7 +423,7 @@ public final class Cli implements Callable<Integer> {
       RabbitMqBroker broker;
       try {
         broker = RabbitMqBroker.builder()
-            .uri(effective.string(ConfigKeys.BROKER_URL))
+            .uris(effective.brokerUrls())
             .connectionTimeout(effective.duration(ConfigKeys.BROKER_CONNECTION_TIMEOUT))
             .exchangeDurable(effective.bool(ConfigKeys.BROKER_EXCHANGE_DURABLE))
             .exchangeAutoDelete(effective.bool(ConfigKeys.BROKER_EXCHANGE_AUTO_DELETE))

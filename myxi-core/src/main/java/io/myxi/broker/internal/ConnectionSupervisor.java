@@ -274,7 +274,7 @@ public final class ConnectionSupervisor<C> {
       downSince = scheduler.now();
     }
     lastFailure = reason;
-    log.warn("Lost the connection to RabbitMQ at {} ({}); reconnecting", description, reason);
+    log.warn("Lost the connection to RabbitMQ at {} (node {}: {}); reconnecting", description, connector.addressOf(lost), reason);
     for (Participant<C> participant : participants) {
       participant.lost(reason);
     }
