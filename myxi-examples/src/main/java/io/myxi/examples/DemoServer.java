@@ -11,7 +11,7 @@ import java.util.Map;
  * The demo node, and the README's embedding example: the actions and exchanges of the gem's README.
  *
  * <p>Run with {@code java -jar myxi-examples/target/myxi-examples.jar}. Uses RabbitMQ when
- * {@code RABBITMQ_URL} is set, else the in-process broker; listens on {@code MYXI_PORT}, else
+ * {@code RABBITMQ_URL} is set (one URI, or a cluster's nodes comma-separated), else the in-process broker; listens on {@code MYXI_PORT}, else
  * {@code PORT}, else 5005, on {@code MYXI_BIND_ADDRESS} (default: every interface). The demo reads
  * these itself: the library reads no environment variable.
  */
