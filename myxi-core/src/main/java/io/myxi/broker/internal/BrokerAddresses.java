@@ -39,19 +39,6 @@ public record BrokerAddresses(List<Address> addresses, boolean shuffle, String d
     return new BrokerAddresses(addresses, shuffleAddresses, description);
   }
 
-  /** What {@code ConnectionFactory.newConnection} takes: the addresses, shuffled or not. */
-  public AddressResolver resolver() {
-    if (shuffle) {
-      return new ListAddressResolver(addresses); // Its maybeShuffle shuffles on every connection.
-    }
-    return new ListAddressResolver(addresses) {
-      @Override
-      public List<Address> maybeShuffle(List<Address> input) {
-        return input;
-      }
-    };
-  }
-
   /**
    * Opens a connection to the first address that accepts. Shuffled, through the client's own
    * {@code newConnection(List<Address>, name)} (which also honours a factory's shared executor);
@@ -61,7 +48,13 @@ public record BrokerAddresses(List<Address> addresses, boolean shuffle, String d
     if (shuffle) {
       return factory.newConnection(addresses, connectionName);
     }
-    return factory.newConnection(null, resolver(), connectionName);
+    AddressResolver inOrder = new ListAddressResolver(addresses) {
+      @Override
+      public List<Address> maybeShuffle(List<Address> input) {
+        return input; // The client's default shuffles.
+      }
+    };
+    return factory.newConnection(null, inOrder, connectionName);
   }
 
   /** The one address of a factory configured by hand. */
