@@ -6,6 +6,7 @@ import com.rabbitmq.client.ConnectionFactory;
 import io.myxi.broker.internal.AmqpConnector;
 import io.myxi.broker.internal.AmqpUris;
 import io.myxi.broker.internal.Backoff;
+import io.myxi.broker.internal.BrokerAddresses;
 import io.myxi.broker.internal.ConnectionSupervisor;
 import io.myxi.broker.internal.LoggingExceptionHandler;
 import io.myxi.broker.internal.Publisher;
@@ -13,7 +14,9 @@ import io.myxi.broker.internal.RabbitMqSettings;
 import io.myxi.broker.internal.RabbitNodeQueue;
 import io.myxi.broker.internal.SingleThreadScheduler;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -27,6 +30,12 @@ import java.util.concurrent.ThreadLocalRandom;
  * backoff and jitter, each node queue is declared again (server-named, so it may get a new name)
  * with every binding, and only then reported recovered. A broker that is absent at start is waited
  * for in the same way.
+ *
+ * <p>A RabbitMQ cluster: give every node's URI ({@link Builder#uris}). Each new connection goes to
+ * the first node that accepts, in a shuffled order by default; after a loss (a node stopped, a
+ * connection force-closed, a network cut) the node queues' connection and the publishing
+ * connection each reconnect to a surviving node, and the node queues are declared again there
+ * with every binding: they are exclusive, so they live and die with their connection.
  *
  * <p>Thread-safe. This class only assembles its parts (package {@code io.myxi.broker.internal},
  * not API): the connection supervisor, the publisher and the node queues, each documenting its
@@ -43,7 +52,7 @@ public final class RabbitMqBroker implements Broker {
     factory.setTopologyRecoveryEnabled(false);
     factory.setExceptionHandler(new LoggingExceptionHandler());
     this.supervisor = new ConnectionSupervisor<>(
-        new AmqpConnector(factory, settings.connectionName()),
+        new AmqpConnector(factory, settings.addresses(), settings.connectionName()),
         new SingleThreadScheduler("myxi-amqp-recovery"),
         Backoff.withEqualJitter(settings.initialRecoveryDelay(), settings.maxRecoveryDelay(),
             bound -> ThreadLocalRandom.current().nextLong(bound)),
@@ -90,6 +99,19 @@ public final class RabbitMqBroker implements Broker {
     return supervisor.reconnects();
   }
 
+  /**
+   * The broker node ({@code host:port}) the node queues' connection is on, while connected: with a
+   * cluster, the node whose loss the node queues feel.
+   */
+  public Optional<String> nodeQueueAddress() {
+    return Optional.ofNullable(supervisor.currentAddress());
+  }
+
+  /** The broker node ({@code host:port}) the publishing connection is on, while it is open. */
+  public Optional<String> publisherAddress() {
+    return Optional.ofNullable(publisher.currentAddress());
+  }
+
   @Override
   public boolean isConnected() {
     return supervisor.isConnected() || publisher.isConnected();
@@ -132,8 +154,10 @@ public final class RabbitMqBroker implements Broker {
 
   /** Builds {@link RabbitMqBroker}s. */
   public static final class Builder {
+    private ConnectionFactory uriFactory;
+    private BrokerAddresses uriAddresses;
     private ConnectionFactory factory;
-    private String description;
+    private boolean shuffleAddresses = true;
     private Duration initialRecoveryDelay = Duration.ofMillis(500);
     private Duration maxRecoveryDelay = Duration.ofSeconds(30);
     private boolean exchangeDurable;
@@ -146,35 +170,51 @@ public final class RabbitMqBroker implements Broker {
 
     private Builder() {}
 
-    /** An AMQP URI such as {@code amqp://guest:guest@127.0.0.1:5672/%2F} or {@code amqps://...}. */
+    /** One AMQP URI such as {@code amqp://guest:guest@127.0.0.1:5672/%2F} or {@code amqps://...}: {@link #uris} with one. */
     public Builder uri(String uri) {
-      Objects.requireNonNull(uri, "uri == null");
-      // The client library takes a URI whose host does not parse as "localhost, guest": refuse it.
-      String authorityProblem = AmqpUris.authorityProblem(uri);
-      if (authorityProblem != null) {
-        throw new IllegalArgumentException("invalid RabbitMQ URI: " + AmqpUris.redact(uri) + " (" + authorityProblem + ")");
-      }
-      ConnectionFactory fresh = new ConnectionFactory();
-      try {
-        fresh.setUri(uri);
-      } catch (Exception e) {
-        // Not chained: the parser's exception quotes the URI, password included.
-        String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().replace(uri, AmqpUris.redact(uri));
-        String password = AmqpUris.password(uri);
-        if (!password.isEmpty()) {
-          reason = reason.replace(password, "***");
-        }
-        throw new IllegalArgumentException("invalid RabbitMQ URI: " + AmqpUris.redact(uri) + " (" + reason + ")");
-      }
-      this.factory = fresh;
-      this.description = AmqpUris.redact(uri);
+      return uris(List.of(Objects.requireNonNull(uri, "uri == null")));
+    }
+
+    /** The nodes of a RabbitMQ cluster, one AMQP URI each: see {@link #uris(List)}. */
+    public Builder uris(String... uris) {
+      return uris(List.of(uris));
+    }
+
+    /**
+     * The nodes of a RabbitMQ cluster, one AMQP URI each ({@code amqp://app:secret@rabbit-1:5672/prod},
+     * {@code amqp://app:secret@rabbit-2:5672/prod}...). They must differ only in host and port:
+     * scheme, user, password and virtual host are checked to agree, and the connection settings
+     * come from the first. Each connection goes to the first node that accepts, trying them in a
+     * new random order each time unless {@link #shuffleAddresses(boolean) shuffleAddresses(false)}.
+     * With {@link #connectionFactory}, the URIs give only the addresses.
+     *
+     * @throws IllegalArgumentException when a URI does not parse, appears twice or disagrees with
+     *     the first (the message names it, password hidden)
+     */
+    public Builder uris(List<String> uris) {
+      BrokerAddresses.Parsed parsed = BrokerAddresses.parse(uris);
+      this.uriFactory = parsed.factory();
+      this.uriAddresses = parsed.addresses();
       return this;
     }
 
-    /** A fully configured factory (TLS, credentials...); its recovery settings are overridden. */
+    /**
+     * A fully configured factory (TLS, credentials...); its recovery settings are overridden. Its
+     * host and port are the one address, unless {@link #uris} gives the nodes of a cluster (they
+     * must then name the factory's user and virtual host).
+     */
     public Builder connectionFactory(ConnectionFactory factory) {
       this.factory = Objects.requireNonNull(factory, "factory == null");
-      this.description = (factory.isSSL() ? "amqps://" : "amqp://") + factory.getHost() + ":" + factory.getPort() + "/" + factory.getVirtualHost();
+      return this;
+    }
+
+    /**
+     * Whether each connection tries the broker's addresses in a new random order (default true:
+     * the connections of many Myxi nodes spread over the cluster) or in the order given (the
+     * first node that accepts wins, the others are fallbacks).
+     */
+    public Builder shuffleAddresses(boolean shuffle) {
+      this.shuffleAddresses = shuffle;
       return this;
     }
 
@@ -236,14 +276,22 @@ public final class RabbitMqBroker implements Broker {
     }
 
     public RabbitMqBroker build() {
-      if (factory == null) {
-        throw new IllegalStateException("uri or connectionFactory is required");
+      if (factory == null && uriFactory == null) {
+        throw new IllegalStateException("uri, uris or connectionFactory is required");
+      }
+      ConnectionFactory factory = this.factory != null ? this.factory : uriFactory;
+      BrokerAddresses addresses = uriAddresses != null ? uriAddresses : BrokerAddresses.of(factory);
+      if (this.factory != null && uriFactory != null) {
+        if (!Objects.equals(factory.getUsername(), uriFactory.getUsername()) || !Objects.equals(factory.getVirtualHost(), uriFactory.getVirtualHost())) {
+          throw new IllegalStateException("uris and connectionFactory disagree on the user or the virtual host: the factory's ("
+              + factory.getUsername() + ", " + factory.getVirtualHost() + ") would be used for " + addresses.description());
+        }
       }
       factory.setConnectionTimeout((int) connectionTimeout.toMillis());
       factory.setRequestedHeartbeat((int) Math.max(1, heartbeat.toSeconds()));
       factory.setChannelRpcTimeout((int) rpcTimeout.toMillis());
       factory.setHandshakeTimeout((int) connectionTimeout.toMillis());
-      RabbitMqSettings settings = new RabbitMqSettings(description, connectionName, initialRecoveryDelay,
+      RabbitMqSettings settings = new RabbitMqSettings(addresses.withShuffle(shuffleAddresses), connectionName, initialRecoveryDelay,
           maxRecoveryDelay, exchangeDurable, exchangeAutoDelete, prefetch);
       return new RabbitMqBroker(factory, settings);
     }

@@ -3,6 +3,8 @@ package io.myxi.examples;
 import io.myxi.broker.Broker;
 import io.myxi.broker.InProcessBroker;
 import io.myxi.broker.RabbitMqBroker;
+import java.util.Arrays;
+import java.util.List;
 
 /** Ports, addresses and the broker of the examples, from the environment with local defaults. */
 final class ExampleSettings {
@@ -31,17 +33,27 @@ final class ExampleSettings {
   }
 
   /**
-   * A started {@link RabbitMqBroker} for the URI in {@code RABBITMQ_URL} when that variable is set,
-   * else a new {@link InProcessBroker}. The application's choice: the library reads no environment.
+   * A started {@link RabbitMqBroker} for the URIs in {@code RABBITMQ_URL} when that variable is set
+   * (one, or the nodes of a cluster comma-separated), else a new {@link InProcessBroker}. The
+   * application's choice: the library reads no environment.
    */
   static Broker brokerFromEnvironment() {
-    String url = System.getenv("RABBITMQ_URL");
-    if (url == null || url.isBlank()) {
+    List<String> urls = brokerUrls();
+    if (urls.isEmpty()) {
       return new InProcessBroker();
     }
-    RabbitMqBroker broker = RabbitMqBroker.builder().uri(url).build();
+    RabbitMqBroker broker = RabbitMqBroker.builder().uris(urls).build();
     broker.start();
     return broker;
+  }
+
+  /** {@code RABBITMQ_URL} split at commas: one URI, or one per node of a cluster; empty when unset. */
+  static List<String> brokerUrls() {
+    String value = System.getenv("RABBITMQ_URL");
+    if (value == null || value.isBlank()) {
+      return List.of();
+    }
+    return Arrays.stream(value.split(",")).map(String::trim).filter(url -> !url.isEmpty()).toList();
   }
 
   static int port(String variable, int fallback) {

@@ -84,13 +84,13 @@ public final class TwoNodesExample implements AutoCloseable {
 
   /** One broker per node when RabbitMQ is configured; otherwise the nodes share an in-process one. */
   static Supplier<Broker> brokersFromEnvironment() {
-    String url = System.getenv("RABBITMQ_URL");
-    if (url == null || url.isBlank()) {
+    List<String> urls = ExampleSettings.brokerUrls();
+    if (urls.isEmpty()) {
       Broker shared = new InProcessBroker();
       return () -> new SharedBroker(shared);
     }
     return () -> {
-      RabbitMqBroker broker = RabbitMqBroker.builder().uri(url).connectionName("myxi-two-nodes-example").build();
+      RabbitMqBroker broker = RabbitMqBroker.builder().uris(urls).connectionName("myxi-two-nodes-example").build();
       broker.start();
       return broker;
     };

@@ -86,7 +86,12 @@ public final class Config {
   }
 
   public boolean inProcessBroker() {
-    return ConfigKeys.IN_PROCESS.equals(string(ConfigKeys.BROKER_URL));
+    return brokerUrls().contains(ConfigKeys.IN_PROCESS);
+  }
+
+  /** The RabbitMQ URIs of {@code broker.url}: one, or one per node of a cluster. */
+  public List<String> brokerUrls() {
+    return list(ConfigKeys.BROKER_URL);
   }
 
   /** The effective configuration as YAML-like lines, secrets masked, each with its source. */
@@ -123,7 +128,9 @@ public final class Config {
       return "~";
     }
     if (key.name().equals(ConfigKeys.BROKER_URL)) {
-      return value.equals(ConfigKeys.IN_PROCESS) ? ConfigKeys.IN_PROCESS : Redaction.uri((String) value);
+      List<String> redacted = ((List<?>) value).stream()
+          .map(uri -> uri.equals(ConfigKeys.IN_PROCESS) ? ConfigKeys.IN_PROCESS : Redaction.uri((String) uri)).toList();
+      return redacted.size() == 1 ? redacted.get(0) : redacted.toString();
     }
     if (key.name().equals(ConfigKeys.AUTHORIZATION_URL)) {
       return Redaction.httpUrl((String) value);

@@ -100,17 +100,46 @@ final class ConfigChecks {
     return checks.problems;
   }
 
-  private void checkTogether(Config config) {
-    String brokerUrl = config.string(ConfigKeys.BROKER_URL);
-    if (!config.inProcessBroker()) {
+  /** Each URI is amqp:// or amqps://, and together they name the nodes of one cluster (same credentials and vhost). */
+  private void checkBrokerUrls(List<String> brokerUrls, String origin) {
+    int before = problems.size();
+    for (String brokerUrl : brokerUrls) {
       String uriProblem = RabbitMqBroker.uriProblem(brokerUrl);
       if (uriProblem != null) {
-        problems.add(ConfigKeys.BROKER_URL + ": " + uriProblem + " (" + config.entry(ConfigKeys.BROKER_URL).origin() + ")");
-      } else {
-        checkBrokerScheme(config, brokerUrl);
+        problems.add(ConfigKeys.BROKER_URL + ": " + uriProblem + " (" + origin + ")");
+        continue;
+      }
+      try {
+        URI uri = URI.create(brokerUrl);
+        if (!"amqp".equals(uri.getScheme()) && !"amqps".equals(uri.getScheme())) {
+          problems.add(ConfigKeys.BROKER_URL + ": expected amqp://, amqps:// or in-process (" + origin + "), got " + Config.Redaction.uri(brokerUrl));
+        }
+      } catch (IllegalArgumentException e) {
+        problems.add(ConfigKeys.BROKER_URL + ": not a URI (" + origin + ")");
       }
     }
-    boolean amqps = brokerUrl.startsWith("amqps:");
+    if (problems.size() == before) {
+      try {
+        RabbitMqBroker.builder().uris(brokerUrls); // Parses and compares them; connects to nothing.
+      } catch (IllegalArgumentException e) {
+        problems.add(ConfigKeys.BROKER_URL + ": " + e.getMessage() + " (" + origin + ")");
+      }
+    }
+  }
+
+  private void checkTogether(Config config) {
+    List<String> brokerUrls = config.brokerUrls();
+    String brokerOrigin = config.entry(ConfigKeys.BROKER_URL).origin();
+    if (brokerUrls.isEmpty()) {
+      problems.add(ConfigKeys.BROKER_URL + ": expected at least one RabbitMQ URI (" + brokerOrigin + ")");
+    } else if (config.inProcessBroker()) {
+      if (brokerUrls.size() > 1) {
+        problems.add(ConfigKeys.BROKER_URL + ": in-process goes alone, not in a list of RabbitMQ URIs (" + brokerOrigin + ")");
+      }
+    } else {
+      checkBrokerUrls(brokerUrls, brokerOrigin);
+    }
+    boolean amqps = !brokerUrls.isEmpty() && brokerUrls.get(0).startsWith("amqps:");
     for (String key : List.of(ConfigKeys.BROKER_CA_FILE, ConfigKeys.BROKER_CLIENT_CERT_FILE, ConfigKeys.BROKER_CLIENT_KEY_FILE)) {
       if (config.isSet(key) && !amqps) {
         problems.add(key + ": only applies to an amqps:// broker.url");
@@ -144,17 +173,6 @@ final class ConfigChecks {
           problems.add(key.name() + ": file " + path + " does not exist or cannot be read (" + config.entry(key.name()).origin() + ")");
         }
       }
-    }
-  }
-
-  private void checkBrokerScheme(Config config, String brokerUrl) {
-    try {
-      URI uri = URI.create(brokerUrl);
-      if (!"amqp".equals(uri.getScheme()) && !"amqps".equals(uri.getScheme())) {
-        problems.add(ConfigKeys.BROKER_URL + ": expected amqp://, amqps:// or in-process (" + config.entry(ConfigKeys.BROKER_URL).origin() + "), got " + Config.Redaction.uri(brokerUrl));
-      }
-    } catch (IllegalArgumentException e) {
-      problems.add(ConfigKeys.BROKER_URL + ": not a URI (" + config.entry(ConfigKeys.BROKER_URL).origin() + ")");
     }
   }
 

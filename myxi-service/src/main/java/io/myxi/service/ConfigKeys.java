@@ -90,7 +90,8 @@ public final class ConfigKeys {
   public static final List<ConfigKey> ALL = List.of(
       ConfigKey.of(PORT, INT, "5005", "WebSocket port; 0 picks a free one").alsoEnv("PORT").range(0, 65535),
       ConfigKey.of(BIND_ADDRESS, STRING, "0.0.0.0", "address the WebSocket port listens on"),
-      ConfigKey.of(BROKER_URL, STRING, "amqp://guest:guest@127.0.0.1:5672", "RabbitMQ URI (amqp:// or amqps://), or in-process for a single node without RabbitMQ")
+      ConfigKey.of(BROKER_URL, LIST, "amqp://guest:guest@127.0.0.1:5672",
+              "RabbitMQ URI (amqp:// or amqps://); for a cluster one per node, as a list or comma-separated; or in-process for a single node without RabbitMQ")
           .alsoEnv("RABBITMQ_URL").masked(),
       ConfigKey.of(BROKER_CA_FILE, PATH, null, "PEM file of the CA that signed RabbitMQ's certificate (amqps); default: the JVM's trust store"),
       ConfigKey.of(BROKER_CLIENT_CERT_FILE, PATH, null, "PEM client certificate for amqps with client authentication"),

@@ -100,7 +100,7 @@ final class PublishCommand extends ConfigOptions implements Callable<Integer> {
     RabbitMqBroker broker;
     try {
       broker = RabbitMqBroker.builder()
-          .uri(effective.string(ConfigKeys.BROKER_URL))
+          .uris(effective.brokerUrls())
           .connectionTimeout(effective.duration(ConfigKeys.BROKER_CONNECTION_TIMEOUT))
           .exchangeDurable(effective.bool(ConfigKeys.BROKER_EXCHANGE_DURABLE))
           .exchangeAutoDelete(effective.bool(ConfigKeys.BROKER_EXCHANGE_AUTO_DELETE))

@@ -71,7 +71,7 @@ public final class StandaloneNode {
     } catch (ConfigException e) {
       problems.addAll(e.problems());
     }
-    if (config.string(ConfigKeys.BROKER_URL).startsWith("amqps:")) {
+    if (config.brokerUrls().get(0).startsWith("amqps:")) {
       try {
         TlsContexts.broker(config);
       } catch (ConfigException e) {
@@ -157,25 +157,24 @@ public final class StandaloneNode {
       log.warn("broker.url is in-process: events reach only this node, and only through POST /publish");
       return new InProcessBroker();
     }
-    String url = config.string(ConfigKeys.BROKER_URL);
+    List<String> urls = config.brokerUrls();
     RabbitMqBroker.Builder builder = RabbitMqBroker.builder();
-    if (url.startsWith("amqps:")) {
+    try {
+      builder.uris(urls); // One URI, or one per node of a cluster: checked to share credentials and vhost.
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(ConfigKeys.BROKER_URL + ": " + e.getMessage());
+    }
+    if (urls.get(0).startsWith("amqps:")) {
+      // The URIs give the addresses; this factory the TLS settings, with the first URI's credentials.
       ConnectionFactory factory = new ConnectionFactory();
       try {
-        factory.setUri(url);
+        factory.setUri(urls.get(0));
       } catch (Exception e) {
-        // Not the parser's message: it may quote the URI, password included.
-        throw new ConfigException(ConfigKeys.BROKER_URL + ": invalid RabbitMQ URI " + RabbitMqBroker.redactUri(url) + " (" + e.getClass().getSimpleName() + ")");
+        throw new ConfigException(ConfigKeys.BROKER_URL + ": invalid RabbitMQ URI (" + Config.Redaction.uri(urls.get(0)) + ")");
       }
       factory.useSslProtocol(TlsContexts.broker(config));
       factory.enableHostnameVerification();
       builder.connectionFactory(factory);
-    } else {
-      try {
-        builder.uri(url);
-      } catch (IllegalArgumentException e) {
-        throw new ConfigException(ConfigKeys.BROKER_URL + ": " + e.getMessage());
-      }
     }
     RabbitMqBroker rabbit = builder
         .connectionTimeout(config.duration(ConfigKeys.BROKER_CONNECTION_TIMEOUT))

@@ -76,8 +76,8 @@ class ConfigLoaderTest {
     assertThat(ConfigLoader.load(null, Map.of("PORT", "8080", "MYXI_PORT", "9090"), Map.of()).integer(ConfigKeys.PORT)).isEqualTo(9090);
 
     Config rabbit = ConfigLoader.load(null, Map.of("RABBITMQ_URL", "amqp://u:p@rabbit:5672"), Map.of());
-    assertThat(rabbit.string(ConfigKeys.BROKER_URL)).isEqualTo("amqp://u:p@rabbit:5672");
-    assertThat(ConfigLoader.load(null, Map.of("RABBITMQ_URL", "amqp://a", "MYXI_BROKER_URL", "amqp://b"), Map.of()).string(ConfigKeys.BROKER_URL)).isEqualTo("amqp://b");
+    assertThat(rabbit.brokerUrls()).containsExactly("amqp://u:p@rabbit:5672");
+    assertThat(ConfigLoader.load(null, Map.of("RABBITMQ_URL", "amqp://a", "MYXI_BROKER_URL", "amqp://b"), Map.of()).brokerUrls()).containsExactly("amqp://b");
   }
 
   @Test
@@ -199,6 +199,27 @@ class ConfigLoaderTest {
         .containsExactly("broker.url: expected amqp://, amqps:// or in-process (flag --broker-url), got http://rabbit");
     assertThat(problems(() -> ConfigLoader.load(null, Map.of(), Map.of("trusted_proxies", "10.0.0.1,proxy.example.com"))))
         .containsExactly("trusted_proxies: 'proxy.example.com' is not an IP address (flag --trusted-proxies)");
+  }
+
+  @Test
+  void broker_url_takes_the_nodes_of_a_cluster_as_a_list_or_comma_separated() throws Exception {
+    Path file = file("broker:\n  url:\n    - amqp://app:hunter2@rabbit-1:5672/prod\n    - amqp://app:hunter2@rabbit-2:5672/prod\n");
+    Config fromFile = ConfigLoader.load(file, Map.of(), Map.of());
+    assertThat(fromFile.brokerUrls()).containsExactly("amqp://app:hunter2@rabbit-1:5672/prod", "amqp://app:hunter2@rabbit-2:5672/prod");
+    assertThat(fromFile.describe()).contains("broker.url: [amqp://app:***@rabbit-1:5672/prod, amqp://app:***@rabbit-2:5672/prod]  # file " + file)
+        .doesNotContain("hunter2");
+
+    Config fromEnv = ConfigLoader.load(null, Map.of("RABBITMQ_URL", "amqp://u:p@rabbit-1, amqp://u:p@rabbit-2,amqp://u:p@rabbit-3"), Map.of());
+    assertThat(fromEnv.brokerUrls()).containsExactly("amqp://u:p@rabbit-1", "amqp://u:p@rabbit-2", "amqp://u:p@rabbit-3");
+    assertThat(ConfigLoader.load(file("broker:\n  url: amqp://u:p@rabbit\n"), Map.of(), Map.of()).brokerUrls()).containsExactly("amqp://u:p@rabbit");
+
+    assertThat(problems(() -> ConfigLoader.load(null, Map.of("MYXI_BROKER_URL", "amqp://app:hunter2@rabbit-1/prod,amqp://app:hunter2@rabbit-2/staging"), Map.of())))
+        .containsExactly("broker.url: RabbitMQ URIs of one broker must differ only in host and port: amqp://app:***@rabbit-2/staging has another "
+            + "virtual host than amqp://app:***@rabbit-1/prod (env MYXI_BROKER_URL)");
+    assertThat(problems(() -> ConfigLoader.load(null, Map.of(), Map.of("broker.url", "in-process,amqp://rabbit"))))
+        .containsExactly("broker.url: in-process goes alone, not in a list of RabbitMQ URIs (flag --broker-url)");
+    assertThat(problems(() -> ConfigLoader.load(null, Map.of(), Map.of("broker.url", "amqp://rabbit-1,http://rabbit-2"))))
+        .containsExactly("broker.url: expected amqp://, amqps:// or in-process (flag --broker-url), got http://rabbit-2");
   }
 
   @Test

@@ -44,7 +44,7 @@ final class NodeHarness implements AutoCloseable {
     StandaloneNode node = new StandaloneNode(config, List.of(setups));
     nodes.add(node);
     node.start();
-    if (!config.string(ConfigKeys.BROKER_URL).contains(":1/")) {
+    if (!config.brokerUrls().get(0).contains(":1/")) {
       await().atMost(Duration.ofSeconds(10)).until(() -> node.server().isReady());
     }
     return node;

@@ -56,6 +56,11 @@ public final class AmqpSupport {
     return null;
   }
 
+  /** The broker node a connection went to, as {@code host:port}. */
+  public static String addressOf(Connection connection) {
+    return connection.getAddress().getHostAddress() + ":" + connection.getPort();
+  }
+
   /** Closes without waiting long for the broker to agree. */
   public static void abortQuietly(Connection connection) {
     try {

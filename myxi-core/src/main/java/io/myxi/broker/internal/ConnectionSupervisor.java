@@ -102,6 +102,12 @@ public final class ConnectionSupervisor<C> {
     return connection != null;
   }
 
+  /** The broker node of the current connection ({@code host:port}), or null while disconnected. */
+  public String currentAddress() {
+    C current = connection;
+    return current == null ? null : connector.addressOf(current);
+  }
+
   /** The connection while connected, else null. */
   public C current() {
     return connection;
@@ -240,12 +246,13 @@ public final class ConnectionSupervisor<C> {
     if (wasDownSince != null) {
       reconnects.incrementAndGet();
       Instant now = scheduler.now();
-      log.info("Reconnected to RabbitMQ at {} after {} ms; queues and bindings restored", description, Duration.between(wasDownSince, now).toMillis());
+      log.info("Reconnected to RabbitMQ at {} (node {}) after {} ms; queues and bindings restored", description, connector.addressOf(fresh),
+          Duration.between(wasDownSince, now).toMillis());
       for (Participant<C> participant : participants) {
         participant.recovered(wasDownSince, now);
       }
     } else {
-      log.info("Connected to RabbitMQ at {}", description);
+      log.info("Connected to RabbitMQ at {} (node {})", description, connector.addressOf(fresh));
     }
   }
 
@@ -267,7 +274,7 @@ public final class ConnectionSupervisor<C> {
       downSince = scheduler.now();
     }
     lastFailure = reason;
-    log.warn("Lost the connection to RabbitMQ at {} ({}); reconnecting", description, reason);
+    log.warn("Lost the connection to RabbitMQ at {} (node {}: {}); reconnecting", description, connector.addressOf(lost), reason);
     for (Participant<C> participant : participants) {
       participant.lost(reason);
     }

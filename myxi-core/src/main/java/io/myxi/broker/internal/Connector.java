@@ -15,6 +15,11 @@ public interface Connector<C> {
 
   boolean isOpen(C connection);
 
+  /** The broker node a connection went to ({@code host:port}), for logs; "" when unknown. */
+  default String addressOf(C connection) {
+    return "";
+  }
+
   /** Closes without waiting long for the other side; never throws. */
   void abort(C connection);
 

@@ -48,6 +48,7 @@ public final class Publisher {
       .build();
 
   private final ConnectionFactory factory;
+  private final BrokerAddresses addresses;
   private final String connectionName;
   private final String description;
   private final ExecutorService publishThread;
@@ -65,6 +66,7 @@ public final class Publisher {
 
   public Publisher(ConnectionFactory factory, RabbitMqSettings settings) {
     this.factory = factory;
+    this.addresses = settings.addresses();
     this.connectionName = settings.connectionName() + "-publisher";
     this.description = settings.description();
     this.declaredExchanges = new DeclaredExchanges(settings.exchangeDurable(), settings.exchangeAutoDelete());
@@ -110,6 +112,12 @@ public final class Publisher {
   public boolean isConnected() {
     Connection current = connection;
     return current != null && current.isOpen();
+  }
+
+  /** The broker node of the publishing connection ({@code host:port}), or null while it is not open. */
+  public String currentAddress() {
+    Connection current = connection;
+    return current != null && current.isOpen() ? AmqpSupport.addressOf(current) : null;
   }
 
   public void close() {
@@ -206,7 +214,8 @@ public final class Publisher {
       throw new BrokerException("not connected to RabbitMQ at " + description + " (" + lastFailure + ")");
     }
     try {
-      Connection fresh = factory.newConnection(connectionName);
+      // To the first of the broker's addresses that accepts: after a loss, a surviving cluster node.
+      Connection fresh = addresses.connect(factory, connectionName);
       fresh.addBlockedListener(new BlockedListener() {
         @Override
         public void handleBlocked(String reason) {
@@ -224,6 +233,7 @@ public final class Publisher {
       blockedReason = null;
       connection = fresh;
       connectBackoff.reset();
+      log.info("Publishing to RabbitMQ at {} (node {})", description, AmqpSupport.addressOf(fresh));
       if (closed.get()) {
         AmqpSupport.abortQuietly(fresh);
         throw new BrokerException("RabbitMQ broker is closed");
