@@ -51,6 +51,29 @@ public final class BenchMain implements Callable<Integer> {
         }
     }
 
+    /**
+     * Runs {@code body} against the target and, with {@code withSocketIo}, also against the Socket.IO
+     * peer right before or after it (alternating with the run number, so neither always goes first).
+     */
+    static void sideBySide(Options o, boolean withSocketIo, int run, Runnable body) {
+        String target = o.peer;
+        if (!withSocketIo) {
+            body.run();
+            return;
+        }
+        String[] order = run % 2 == 1 ? new String[] {Options.SOCKET_IO, target} : new String[] {target, Options.SOCKET_IO};
+        try {
+            for (String peer : order) {
+                o.peer = peer;
+                body.run();
+            }
+        } finally {
+            o.peer = target;
+        }
+    }
+
+    static final String WITH_SOCKET_IO = "--with-socketio";
+
     static int finish(Harness h) {
         System.out.println();
         System.out.println("## Summary");
@@ -60,7 +83,7 @@ public final class BenchMain implements Callable<Integer> {
 
     // ---------------------------------------------------------------- S0 / S1
 
-    static int broadcast(Options o, String scenario, List<Integer> clients, List<Double> rates, boolean pairedBaseline) {
+    static int broadcast(Options o, String scenario, List<Integer> clients, List<Double> rates, boolean pairedBaseline, boolean withSocketIo) {
         boolean targetBaseline = o.baseline;
         try (Harness h = new Harness(o)) {
             for (int r = 1; r <= o.runs; r++) {
@@ -76,7 +99,8 @@ public final class BenchMain implements Callable<Integer> {
                             guarded(h, "S0", variant, run, () -> control[0] = h.load("S0", variant, run, c, 1, rate, 0));
                             o.baseline = targetBaseline;
                         }
-                        guarded(h, scenario, variant, run, () -> h.load(scenario, variant, run, c, 1, rate, 0, control[0]));
+                        sideBySide(o, withSocketIo, run,
+                                () -> guarded(h, scenario, variant, run, () -> h.load(scenario, variant, run, c, 1, rate, 0, control[0])));
                     }
                 }
             }
@@ -96,7 +120,7 @@ public final class BenchMain implements Callable<Integer> {
         @Override
         public Integer call() {
             o.baseline = true;
-            return broadcast(o, "S0", clients, rates, false);
+            return broadcast(o, "S0", clients, rates, false, false);
         }
     }
 
@@ -113,9 +137,12 @@ public final class BenchMain implements Callable<Integer> {
                 + "S1's frames_vs_control and p99_vs_control are then S1/S0 under the same machine conditions.")
         boolean pairedBaseline;
 
+        @Option(names = WITH_SOCKET_IO, description = "Also run the Socket.IO peer at every point, right before or after the target.")
+        boolean withSocketIo;
+
         @Override
         public Integer call() {
-            return broadcast(o, "S1", clients, rates, pairedBaseline);
+            return broadcast(o, "S1", clients, rates, pairedBaseline, withSocketIo);
         }
     }
 
@@ -129,6 +156,8 @@ public final class BenchMain implements Callable<Integer> {
         int clients;
         @Option(names = "--rates", split = ",", defaultValue = "1000,5000", description = "Events per second in total (default: ${DEFAULT-VALUE}).")
         List<Double> rates;
+        @Option(names = WITH_SOCKET_IO, description = "Also run the Socket.IO peer at every point, right before or after the target.")
+        boolean withSocketIo;
 
         @Override
         public Integer call() {
@@ -137,7 +166,8 @@ public final class BenchMain implements Callable<Integer> {
                     for (double rate : rates) {
                         String variant = "clients=keys=" + clients + ",rate=" + Harness.fmt(rate) + "/s";
                         int run = r;
-                        guarded(h, "S2", variant, run, () -> h.load("S2", variant, run, clients, clients, rate, 0));
+                        sideBySide(o, withSocketIo, run,
+                                () -> guarded(h, "S2", variant, run, () -> h.load("S2", variant, run, clients, clients, rate, 0)));
                     }
                 }
                 return finish(h);
@@ -165,14 +195,16 @@ public final class BenchMain implements Callable<Integer> {
         double churnDuration;
         @Option(names = "--churn-hold", defaultValue = "0.5", description = "Seconds a churn client stays subscribed (default: ${DEFAULT-VALUE}).")
         double hold;
+        @Option(names = WITH_SOCKET_IO, description = "Also run the Socket.IO peer in every round, right before or after the target.")
+        boolean withSocketIo;
 
         @Override
         public Integer call() {
             try (Harness h = new Harness(o)) {
                 for (int r = 1; r <= o.runs; r++) {
                     int run = r;
-                    guarded(h, "S3", "clients=" + clients, run,
-                            () -> h.stormChurn(run, clients, stormConcurrency, rate, churnRate, churnDuration, hold));
+                    sideBySide(o, withSocketIo, run, () -> guarded(h, "S3", "clients=" + clients, run,
+                            () -> h.stormChurn(run, clients, stormConcurrency, rate, churnRate, churnDuration, hold)));
                 }
                 return finish(h);
             }
