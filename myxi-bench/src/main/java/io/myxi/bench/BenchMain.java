@@ -17,7 +17,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "myxi-bench", mixinStandardHelpOptions = true, version = "myxi-bench 0.1.0",
         description = "Benchmark harness for Myxi nodes (and the S0 baseline server).",
         subcommands = {BenchMain.S0.class, BenchMain.S1.class, BenchMain.S2.class, BenchMain.S3.class, BenchMain.S4.class,
-                BenchMain.S5.class, BenchMain.All.class, BenchMain.Baseline.class, BenchMain.Summarize.class})
+                BenchMain.S5.class, BenchMain.All.class, BenchMain.Publish.class, BenchMain.Baseline.class, BenchMain.Summarize.class})
 public final class BenchMain implements Callable<Integer> {
 
     public static void main(String[] args) {
@@ -328,6 +328,41 @@ public final class BenchMain implements Callable<Integer> {
                 }
                 return finish(h);
             }
+        }
+    }
+
+    // ---------------------------------------------------------------- publishing
+
+    @Command(name = "publish", description = "Confirmed events/s from this process through Myxi.pushEventAsync "
+            + "(--batch 1) or Myxi.pushEvents (batches) to the broker; no node involved.")
+    static final class Publish implements Callable<Integer> {
+        @Option(names = "--amqp", defaultValue = "amqp://guest:guest@127.0.0.1:5672", description = "RabbitMQ URL (default: ${DEFAULT-VALUE}).")
+        String amqpUrl;
+        @Option(names = "--events", defaultValue = "100000", description = "Events per run (default: ${DEFAULT-VALUE}).")
+        long events;
+        @Option(names = "--batch", split = ",", defaultValue = "1,100", description = "Events per pushEvents call; 1 = pushEventAsync (default: ${DEFAULT-VALUE}).")
+        List<Integer> batches;
+        @Option(names = "--in-flight", defaultValue = "2000", description = "Events awaiting their confirm at most (default: ${DEFAULT-VALUE}).")
+        int inFlight;
+        @Option(names = "--keys", defaultValue = "1000", description = "Routing keys used round-robin (default: ${DEFAULT-VALUE}).")
+        int keys;
+        @Option(names = "--payload-pad", defaultValue = "0", description = "Bytes of padding in each payload (default: ${DEFAULT-VALUE}).")
+        int pad;
+        @Option(names = "--runs", defaultValue = "3", description = "Runs per variant (default: ${DEFAULT-VALUE}).")
+        int runs;
+        @Option(names = "--out", defaultValue = "bench/results/results.jsonl", description = "JSON lines file (default: ${DEFAULT-VALUE}).")
+        String out;
+
+        @Override
+        public Integer call() throws Exception {
+            List<com.fasterxml.jackson.databind.JsonNode> written = new ArrayList<>();
+            for (int r = 1; r <= runs; r++) {
+                for (int batch : batches) {
+                    written.add(Harness.JSON.valueToTree(PublishBench.run(amqpUrl, events, batch, inFlight, keys, pad, r, out)));
+                }
+            }
+            System.out.println(ResultsTable.markdown(written));
+            return 0;
         }
     }
 

@@ -15,6 +15,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ConcurrentNavigableMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ExecutionException;
@@ -69,6 +73,11 @@ public final class Publisher {
   private ConfirmChannel channel; // publishing thread only
   /** Where callers' stages run: not the client's connection thread, which also reads confirms. */
   private final ExecutorService callbacks;
+  /** Fails what is not confirmed at its deadline. */
+  private final ScheduledThreadPoolExecutor deadlines;
+  /** Batches waiting for the publishing thread, and whether a drain of them is on its way. */
+  private final Queue<List<Pending>> toPublish = new ConcurrentLinkedQueue<>();
+  private final AtomicBoolean drainScheduled = new AtomicBoolean();
   private long nextConnectAttempt; // publishing thread only
   private String lastFailure = "not connected yet"; // publishing thread only
 
@@ -81,6 +90,8 @@ public final class Publisher {
     this.publishThread = Executors.newSingleThreadExecutor(AmqpSupport.daemonThreads("myxi-amqp-publish"));
     // Idle threads end after a minute, so closing channels in the background creates no lasting threads.
     this.callbacks = new ThreadPoolExecutor(0, 1, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), AmqpSupport.daemonThreads("myxi-amqp-confirms"));
+    this.deadlines = new ScheduledThreadPoolExecutor(1, AmqpSupport.daemonThreads("myxi-amqp-publish-deadlines"));
+    deadlines.setRemoveOnCancelPolicy(true);
     this.closer = new ThreadPoolExecutor(0, 4, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), AmqpSupport.daemonThreads("myxi-amqp-closer"));
   }
 
@@ -127,11 +138,16 @@ public final class Publisher {
     CompletableFuture<Void> all = batch.size() == 1
         ? batch.get(0).outcome
         : CompletableFuture.allOf(batch.stream().map(pending -> pending.outcome).toArray(CompletableFuture[]::new));
+    // One timer per batch, cancelled (and removed) when the batch is settled: nothing lingers.
+    ScheduledFuture<?> timer;
     try {
-      publishThread.execute(() -> publishNow(batch));
+      timer = deadlines.schedule(() -> batch.forEach(Pending::expire), Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
     } catch (RejectedExecutionException e) {
-      batch.forEach(pending -> pending.fail(new BrokerException("RabbitMQ broker is closed")));
+      return CompletableFuture.failedFuture(new BrokerException("RabbitMQ broker is closed"));
     }
+    all.whenComplete((ignored, error) -> timer.cancel(false));
+    toPublish.add(batch);
+    drainSoon();
     // Callers' stages run on the callback thread, never on the client's connection thread.
     return all.whenCompleteAsync((ignored, error) -> {}, callbacks);
   }
@@ -156,8 +172,6 @@ public final class Publisher {
       this.message = message;
       this.deadline = deadline;
       this.timeout = timeout;
-      // orTimeout cancels its timer when the result comes first: nothing lingers per message.
-      result.orTimeout(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
       outcome = result.handle((ignored, error) -> {
         if (error == null) {
           return null;
@@ -184,6 +198,10 @@ public final class Publisher {
       if (waitingOn != null) {
         waitingOn.unconfirmed.remove(seqNo, this);
       }
+    }
+
+    void expire() {
+      result.completeExceptionally(new TimeoutException());
     }
 
     void confirmed() {
@@ -254,7 +272,8 @@ public final class Publisher {
       if (!again.isEmpty()) {
         log.info("Exchange {} is gone on RabbitMQ ({}); declaring it again", again.get(0).message.exchange(), AmqpSupport.rootMessage(cause));
         try {
-          publishThread.execute(() -> publishNow(again));
+          toPublish.add(again);
+          drainSoon();
         } catch (RejectedExecutionException e) {
           again.forEach(pending -> pending.fail(new BrokerException("RabbitMQ broker is closed")));
         }
@@ -277,6 +296,7 @@ public final class Publisher {
       return;
     }
     publishThread.shutdownNow();
+    deadlines.shutdown(); // Deadlines already set still fire: nothing waits past its timeout.
     closer.shutdown(); // The callback thread ends by itself when idle; futures still open end at their deadline.
     Connection current = connection;
     connection = null;
@@ -297,6 +317,31 @@ public final class Publisher {
 
   private String noConfirmMessage(Duration timeout) {
     return blockedReason != null ? blockedMessage() : "no confirm within " + timeout.toMillis() + " ms";
+  }
+
+  /**
+   * Makes sure the publishing thread drains {@link #toPublish}: one task for however many batches
+   * arrive meanwhile, instead of a hand-over per event.
+   */
+  private void drainSoon() {
+    if (drainScheduled.compareAndSet(false, true)) {
+      try {
+        publishThread.execute(this::drain);
+      } catch (RejectedExecutionException e) {
+        for (List<Pending> batch; (batch = toPublish.poll()) != null; ) {
+          batch.forEach(pending -> pending.fail(new BrokerException("RabbitMQ broker is closed")));
+        }
+      }
+    }
+  }
+
+  // Publishing thread only.
+  private void drain() {
+    // Cleared first: a batch added after the polls below schedules another drain.
+    drainScheduled.set(false);
+    for (List<Pending> batch; (batch = toPublish.poll()) != null; ) {
+      publishNow(batch);
+    }
   }
 
   // Publishing thread only.
