@@ -52,6 +52,7 @@ final class PublishBench {
                     throw new IllegalStateException("no confirm for 60 s");
                 }
                 CompletableFuture<Void> f;
+                long first = i;
                 if (batch > 1) {
                     List<Event> list = new ArrayList<>(batch);
                     for (int b = 0; b < batch && i < events; b++, i++) {
@@ -62,8 +63,10 @@ final class PublishBench {
                     f = myxi.pushEventAsync(exchange, "k" + (i % keys), "bench", Map.of("s", i, "p", pad));
                     i++;
                 }
+                long count = i - first;
                 f.whenComplete((x, e) -> {
-                    if (e != null && failed.incrementAndGet() == 1) {
+                    // A failed batch counts all its events: some of them may have been confirmed.
+                    if (e != null && failed.getAndAdd(count) == 0) {
                         System.err.println("[bench] first failure: " + e);
                     }
                     permits.release();
