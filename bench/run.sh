@@ -27,6 +27,11 @@ if [ ! -f "$JAR" ] || [ -n "$(find myxi-bench/src myxi-bench/pom.xml -newer "$JA
   mvn -q -pl myxi-bench -am package -DskipTests
 fi
 
+# The Socket.IO peer (--peer socketio, --with-socketio) needs its npm packages (pinned by its lockfile).
+if [[ " $* " == *socketio* ]] && [ ! -d bench/peers/socketio/node_modules ]; then
+  (cd bench/peers/socketio && npm ci --no-audit --no-fund)
+fi
+
 DRIVER_FLAGS=${BENCH_DRIVER_JVM_FLAGS:--Xms1g -Xmx6g -XX:+UseG1GC -XX:MaxGCPauseMillis=20}
 # shellcheck disable=SC2086
 exec java $DRIVER_FLAGS -jar "$JAR" "$@"

@@ -5,6 +5,7 @@
 #   NODE_JAR=/tmp/myxi-examples.jar bench/suite.sh            # short windows (about 45-60 min)
 #   NODE_JAR=... FULL=1 bench/suite.sh                        # long windows (several hours)
 #   SCENARIOS="s1 s4" bench/suite.sh                          # a subset
+#   SCENARIOS="s1io s2io s3io s4 publish" bench/suite.sh      # issue 11: Myxi and Socket.IO side by side
 # S1 runs with --paired-baseline: every S1 run is preceded by the S0 run at the same point.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +25,11 @@ for s in $SCENARIOS; do
     s2) run s2 --node-jar "$NODE_JAR" $W ;;
     s3) run s3 --node-jar "$NODE_JAR" --warmup 5 --runs 3 --churn-duration $CHURN ;;
     s4) run s4 --node-jar "$NODE_JAR" --runs 3 --idle $IDLE ;;
+    # Issue 11 (docs/performance.md, "Per-event cost"): the same points against the Socket.IO peer in the same run.
+    s1io) run s1 --paired-baseline --with-socketio --node-jar "$NODE_JAR" --clients 1000,5000 --rates 50 $W ;;
+    s2io) run s2 --with-socketio --node-jar "$NODE_JAR" --clients 2000 --rates 10000 $W ;;
+    s3io) run s3 --with-socketio --node-jar "$NODE_JAR" --clients 2000 --warmup 5 --runs 3 --churn-duration 20 ;;
+    publish) run publish --events 200000 --batch 1,100 --runs 3 ;;
     s5) run s5 --node-jar "$NODE_JAR" --warmup 5 $S5 --runs 3 --payload-pad 1024 --client-rcvbuf 65536 ;;
     *) echo "unknown scenario $s" >&2 ;;
   esac

@@ -7,13 +7,17 @@ import io.myxi.broker.BrokerException;
 import io.myxi.broker.InProcessBroker;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -122,6 +126,64 @@ public final class Myxi implements AutoCloseable {
    * @throws PublishException the broker did not confirm the event within the publish timeout
    */
   public void pushEvent(String exchange, String routingKey, String event, Object payload) {
+    Broker.Message message = message(exchange, routingKey, event, payload);
+    try {
+      broker.publish(message.exchange(), routingKey, message.body(), publishTimeout);
+    } catch (BrokerException e) {
+      throw new PublishException(exchange, routingKey, e.getMessage(), e);
+    }
+  }
+
+  /**
+   * {@link #pushEvent} without waiting: the future completes once the broker confirmed the event,
+   * or exceptionally with a {@link PublishException} (same causes, same publish timeout). Many
+   * events can be in flight at once, so one thread publishes far more than one event per round trip.
+   *
+   * <p>Stages chained without an executor run on a thread of the broker's (not the one reading
+   * from the broker): keep them short and non-blocking, or pass an executor ({@code thenRunAsync}).
+   *
+   * @throws IllegalArgumentException at once: the exchange is not registered, the routing key is
+   *     invalid, or the payload cannot be written as JSON
+   * @throws IllegalStateException at once: this instance is closed
+   */
+  public CompletableFuture<Void> pushEventAsync(String exchange, String routingKey, String event, Object payload) {
+    Broker.Message message = message(exchange, routingKey, event, payload);
+    return withPublishException(broker.publishAsync(message.exchange(), routingKey, message.body(), publishTimeout), exchange, routingKey);
+  }
+
+  /**
+   * Several events in one go, in this order: the future completes once the broker confirmed all of
+   * them, or exceptionally with the first {@link PublishException}; then some of them may have
+   * been published. On RabbitMQ the whole batch is written at once and confirmed together.
+   * Arguments are checked as by {@link #pushEventAsync}, all of them before anything is published.
+   */
+  public CompletableFuture<Void> pushEvents(List<Event> events) {
+    Objects.requireNonNull(events, "events");
+    List<Broker.Message> messages = new ArrayList<>(events.size());
+    for (Event event : events) {
+      messages.add(message(event.exchange(), event.routingKey(), event.event(), event.payload()));
+    }
+    if (messages.isEmpty()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    Event first = events.get(0);
+    String exchange = events.stream().allMatch(e -> e.exchange().equals(first.exchange())) ? first.exchange() : "(several)";
+    String routingKey = events.size() == 1 ? first.routingKey() : "(" + events.size() + " events)";
+    return withPublishException(broker.publishBatch(messages, publishTimeout), exchange, routingKey);
+  }
+
+  private static CompletableFuture<Void> withPublishException(CompletableFuture<Void> published, String exchange, String routingKey) {
+    return published.handle((ignored, error) -> {
+      if (error == null) {
+        return null;
+      }
+      Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+      throw new CompletionException(new PublishException(exchange, routingKey, cause.getMessage(), cause));
+    });
+  }
+
+  /** Checks one event and writes its broker body. */
+  private Broker.Message message(String exchange, String routingKey, String event, Object payload) {
     Objects.requireNonNull(exchange, "exchange");
     Objects.requireNonNull(routingKey, "routingKey");
     Objects.requireNonNull(event, "event");
@@ -138,16 +200,10 @@ public final class Myxi implements AutoCloseable {
     ObjectNode body = objectMapper.createObjectNode();
     body.put("event", event);
     body.set("payload", objectMapper.valueToTree(payload));
-    byte[] bytes;
     try {
-      bytes = objectMapper.writeValueAsBytes(body);
+      return new Broker.Message(definition.brokerName(), routingKey, objectMapper.writeValueAsBytes(body));
     } catch (Exception e) {
       throw new IllegalArgumentException("Payload of event '" + event + "' cannot be written as JSON", e);
-    }
-    try {
-      broker.publish(definition.brokerName(), routingKey, bytes, publishTimeout);
-    } catch (BrokerException e) {
-      throw new PublishException(exchange, routingKey, e.getMessage(), e);
     }
   }
 

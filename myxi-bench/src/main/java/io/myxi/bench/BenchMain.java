@@ -17,7 +17,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "myxi-bench", mixinStandardHelpOptions = true, versionProvider = BenchMain.JarVersion.class,
         description = "Benchmark harness for Myxi nodes (and the S0 baseline server).",
         subcommands = {BenchMain.S0.class, BenchMain.S1.class, BenchMain.S2.class, BenchMain.S3.class, BenchMain.S4.class,
-                BenchMain.S5.class, BenchMain.All.class, BenchMain.Baseline.class, BenchMain.Summarize.class})
+                BenchMain.S5.class, BenchMain.All.class, BenchMain.Publish.class, BenchMain.Baseline.class, BenchMain.Summarize.class})
 public final class BenchMain implements Callable<Integer> {
 
     public static void main(String[] args) {
@@ -60,6 +60,29 @@ public final class BenchMain implements Callable<Integer> {
         }
     }
 
+    /**
+     * Runs {@code body} against the target and, with {@code withSocketIo}, also against the Socket.IO
+     * peer right before or after it (alternating with the run number, so neither always goes first).
+     */
+    static void sideBySide(Options o, boolean withSocketIo, int run, Runnable body) {
+        String target = o.peer;
+        if (!withSocketIo) {
+            body.run();
+            return;
+        }
+        String[] order = run % 2 == 1 ? new String[] {Options.SOCKET_IO, target} : new String[] {target, Options.SOCKET_IO};
+        try {
+            for (String peer : order) {
+                o.peer = peer;
+                body.run();
+            }
+        } finally {
+            o.peer = target;
+        }
+    }
+
+    static final String WITH_SOCKET_IO = "--with-socketio";
+
     static int finish(Harness h) {
         System.out.println();
         System.out.println("## Summary");
@@ -69,7 +92,7 @@ public final class BenchMain implements Callable<Integer> {
 
     // ---------------------------------------------------------------- S0 / S1
 
-    static int broadcast(Options o, String scenario, List<Integer> clients, List<Double> rates, boolean pairedBaseline) {
+    static int broadcast(Options o, String scenario, List<Integer> clients, List<Double> rates, boolean pairedBaseline, boolean withSocketIo) {
         boolean targetBaseline = o.baseline;
         try (Harness h = new Harness(o)) {
             for (int r = 1; r <= o.runs; r++) {
@@ -85,7 +108,8 @@ public final class BenchMain implements Callable<Integer> {
                             guarded(h, "S0", variant, run, () -> control[0] = h.load("S0", variant, run, c, 1, rate, 0));
                             o.baseline = targetBaseline;
                         }
-                        guarded(h, scenario, variant, run, () -> h.load(scenario, variant, run, c, 1, rate, 0, control[0]));
+                        sideBySide(o, withSocketIo, run,
+                                () -> guarded(h, scenario, variant, run, () -> h.load(scenario, variant, run, c, 1, rate, 0, control[0])));
                     }
                 }
             }
@@ -105,7 +129,7 @@ public final class BenchMain implements Callable<Integer> {
         @Override
         public Integer call() {
             o.baseline = true;
-            return broadcast(o, "S0", clients, rates, false);
+            return broadcast(o, "S0", clients, rates, false, false);
         }
     }
 
@@ -122,9 +146,12 @@ public final class BenchMain implements Callable<Integer> {
                 + "S1's frames_vs_control and p99_vs_control are then S1/S0 under the same machine conditions.")
         boolean pairedBaseline;
 
+        @Option(names = WITH_SOCKET_IO, description = "Also run the Socket.IO peer at every point, right before or after the target.")
+        boolean withSocketIo;
+
         @Override
         public Integer call() {
-            return broadcast(o, "S1", clients, rates, pairedBaseline);
+            return broadcast(o, "S1", clients, rates, pairedBaseline, withSocketIo);
         }
     }
 
@@ -138,6 +165,8 @@ public final class BenchMain implements Callable<Integer> {
         int clients;
         @Option(names = "--rates", split = ",", defaultValue = "1000,5000", description = "Events per second in total (default: ${DEFAULT-VALUE}).")
         List<Double> rates;
+        @Option(names = WITH_SOCKET_IO, description = "Also run the Socket.IO peer at every point, right before or after the target.")
+        boolean withSocketIo;
 
         @Override
         public Integer call() {
@@ -146,7 +175,8 @@ public final class BenchMain implements Callable<Integer> {
                     for (double rate : rates) {
                         String variant = "clients=keys=" + clients + ",rate=" + Harness.fmt(rate) + "/s";
                         int run = r;
-                        guarded(h, "S2", variant, run, () -> h.load("S2", variant, run, clients, clients, rate, 0));
+                        sideBySide(o, withSocketIo, run,
+                                () -> guarded(h, "S2", variant, run, () -> h.load("S2", variant, run, clients, clients, rate, 0)));
                     }
                 }
                 return finish(h);
@@ -174,14 +204,16 @@ public final class BenchMain implements Callable<Integer> {
         double churnDuration;
         @Option(names = "--churn-hold", defaultValue = "0.5", description = "Seconds a churn client stays subscribed (default: ${DEFAULT-VALUE}).")
         double hold;
+        @Option(names = WITH_SOCKET_IO, description = "Also run the Socket.IO peer in every round, right before or after the target.")
+        boolean withSocketIo;
 
         @Override
         public Integer call() {
             try (Harness h = new Harness(o)) {
                 for (int r = 1; r <= o.runs; r++) {
                     int run = r;
-                    guarded(h, "S3", "clients=" + clients, run,
-                            () -> h.stormChurn(run, clients, stormConcurrency, rate, churnRate, churnDuration, hold));
+                    sideBySide(o, withSocketIo, run, () -> guarded(h, "S3", "clients=" + clients, run,
+                            () -> h.stormChurn(run, clients, stormConcurrency, rate, churnRate, churnDuration, hold)));
                 }
                 return finish(h);
             }
@@ -305,6 +337,41 @@ public final class BenchMain implements Callable<Integer> {
                 }
                 return finish(h);
             }
+        }
+    }
+
+    // ---------------------------------------------------------------- publishing
+
+    @Command(name = "publish", description = "Confirmed events/s from this process through Myxi.pushEventAsync "
+            + "(--batch 1) or Myxi.pushEvents (batches) to the broker; no node involved.")
+    static final class Publish implements Callable<Integer> {
+        @Option(names = "--amqp", defaultValue = "amqp://guest:guest@127.0.0.1:5672", description = "RabbitMQ URL (default: ${DEFAULT-VALUE}).")
+        String amqpUrl;
+        @Option(names = "--events", defaultValue = "100000", description = "Events per run (default: ${DEFAULT-VALUE}).")
+        long events;
+        @Option(names = "--batch", split = ",", defaultValue = "1,100", description = "Events per pushEvents call; 1 = pushEventAsync (default: ${DEFAULT-VALUE}).")
+        List<Integer> batches;
+        @Option(names = "--in-flight", defaultValue = "2000", description = "Events awaiting their confirm at most (default: ${DEFAULT-VALUE}).")
+        int inFlight;
+        @Option(names = "--keys", defaultValue = "1000", description = "Routing keys used round-robin (default: ${DEFAULT-VALUE}).")
+        int keys;
+        @Option(names = "--payload-pad", defaultValue = "0", description = "Bytes of padding in each payload (default: ${DEFAULT-VALUE}).")
+        int pad;
+        @Option(names = "--runs", defaultValue = "3", description = "Runs per variant (default: ${DEFAULT-VALUE}).")
+        int runs;
+        @Option(names = "--out", defaultValue = "bench/results/results.jsonl", description = "JSON lines file (default: ${DEFAULT-VALUE}).")
+        String out;
+
+        @Override
+        public Integer call() throws Exception {
+            List<com.fasterxml.jackson.databind.JsonNode> written = new ArrayList<>();
+            for (int r = 1; r <= runs; r++) {
+                for (int batch : batches) {
+                    written.add(Harness.JSON.valueToTree(PublishBench.run(amqpUrl, events, batch, inFlight, keys, pad, r, out)));
+                }
+            }
+            System.out.println(ResultsTable.markdown(written));
+            return 0;
         }
     }
 

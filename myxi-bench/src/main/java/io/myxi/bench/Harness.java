@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.myxi.bench.client.BenchClient;
 import io.myxi.bench.client.Connector;
 import io.myxi.bench.client.LoadMetrics;
+import io.myxi.bench.client.SocketIoSink;
 import io.myxi.bench.proc.Jcmd;
 import io.myxi.bench.proc.NodeProcess;
 import io.myxi.bench.proc.ProcFs;
@@ -140,7 +141,7 @@ public final class Harness implements AutoCloseable {
 
         void startNode() throws Exception {
             port = o.port > 0 ? o.port : freePort();
-            uri = URI.create("ws://127.0.0.1:" + port + "/");
+            uri = URI.create("ws://127.0.0.1:" + port + (o.isSocketIo() ? "/socket.io/?EIO=4&transport=websocket" : "/"));
             Map<String, Object> before = RabbitCtl.snapshot(BenchClient.EXCHANGE, prefix);
             record.put("rabbit_before", before);
             Map<String, Object> quiet = awaitQuiet();
@@ -158,7 +159,7 @@ public final class Harness implements AutoCloseable {
             n.put("command", node.command());
             n.put("jvm_flags", o.nodeJvmFlags);
             n.put("pid", node.pid());
-            n.put("vm_flags", Jcmd.vmFlags(node.pid()));
+            n.put("vm_flags", o.isSocketIo() ? null : Jcmd.vmFlags(node.pid()));
             n.put("log", log.toString());
             record.put("node", n);
             Map<String, Object> d = new LinkedHashMap<>();
@@ -175,7 +176,7 @@ public final class Harness implements AutoCloseable {
             Exception last = null;
             int attempt = 0;
             while (System.currentTimeMillis() < deadline) {
-                BenchClient probe = new BenchClient(-1, o.token, new String[] {"probe-" + runId + "-" + attempt++}, false, new LoadMetrics());
+                BenchClient probe = new BenchClient(-1, o.token, new String[] {"probe-" + runId + "-" + attempt++}, false, new LoadMetrics(), protocol());
                 try {
                     connector.connect(probe, uri, Duration.ofSeconds(10)).get(15, TimeUnit.SECONDS);
                     Connector.closeAll(List.of(probe), Duration.ofSeconds(5));
@@ -210,6 +211,9 @@ public final class Harness implements AutoCloseable {
         }
 
         long heapKbAfterGc() {
+            if (o.isSocketIo()) {
+                return -1; // not a JVM
+            }
             long b = Jcmd.heapUsedAfterGc(node.pid());
             return b < 0 ? -1 : b / 1024;
         }
@@ -246,6 +250,15 @@ public final class Harness implements AutoCloseable {
     }
 
     // ------------------------------------------------------------------ helpers
+
+    BenchClient.Protocol protocol() {
+        return o.isSocketIo() ? BenchClient.Protocol.SOCKET_IO : BenchClient.Protocol.MYXI;
+    }
+
+    /** The open-loop publisher of a run: to RabbitMQ, or on a Socket.IO connection of its own for the peer. */
+    Publisher newPublisher(Run run) throws Exception {
+        return o.isSocketIo() ? new Publisher(new SocketIoSink(run.uri)) : new Publisher(o.amqpUrl, BenchClient.EXCHANGE);
+    }
 
     static long cpu(long pid) {
         try {
@@ -319,6 +332,7 @@ public final class Harness implements AutoCloseable {
         m.put("driver_cpu_pct", Stats.num(100.0 * (b.selfCpuUs() - a.selfCpuUs()) / wallUs, 1));
         long rabbitCpu = a.rabbitCpuUs() < 0 ? 0 : b.rabbitCpuUs() - a.rabbitCpuUs();
         m.put("rabbit_cpu_pct", a.rabbitCpuUs() < 0 ? null : Stats.num(100.0 * rabbitCpu / wallUs, 1));
+        m.put("rabbit_cpu_us_per_frame", a.rabbitCpuUs() < 0 || frames <= 0 ? null : Stats.num((double) rabbitCpu / frames, 3));
         long machine = b.machineBusyUs() - a.machineBusyUs();
         m.put("machine_cpu_pct", Stats.num(100.0 * machine / wallUs, 1));
         // CPU used by anything else on the (possibly shared) machine during the window.
@@ -359,7 +373,7 @@ public final class Harness implements AutoCloseable {
             List<BenchClient> slow = new ArrayList<>();
             for (int i = 0; i < clients; i++) {
                 boolean isSlow = slowCount > 0 && (long) i * slowCount / clients != (long) (i + 1) * slowCount / clients;
-                BenchClient c = new BenchClient(i, o.token, new String[] {keys[i % nKeys]}, isSlow, isSlow ? slowMetrics : healthy);
+                BenchClient c = new BenchClient(i, o.token, new String[] {keys[i % nKeys]}, isSlow, isSlow ? slowMetrics : healthy, protocol());
                 all.add(c);
                 if (isSlow) {
                     slow.add(c);
@@ -395,7 +409,7 @@ public final class Harness implements AutoCloseable {
             Publisher.Log log;
             Snap a;
             Snap b;
-            try (Publisher pub = new Publisher(o.amqpUrl, BenchClient.EXCHANGE)) {
+            try (Publisher pub = newPublisher(run)) {
                 Future<Publisher.Log> f = pubExec.submit(() -> pub.run(keys, rate, total, o.payloadPad, start, stop::get));
                 sleepUntilMicros(from);
                 a = run.snap(healthy, slowMetrics);
@@ -448,7 +462,7 @@ public final class Harness implements AutoCloseable {
             res.put("node_heap_kb_empty", empty.get("heap_kb"));
             res.put("node_heap_kb_loaded", heapLoaded);
             res.put("rss_kb_per_conn", Stats.num((rssLoaded - empty.get("rss_kb")) / (double) sr.ok, 2));
-            res.put("heap_kb_per_conn", Stats.num((heapLoaded - empty.get("heap_kb")) / (double) sr.ok, 2));
+            res.put("heap_kb_per_conn", heapLoaded < 0 ? null : Stats.num((heapLoaded - empty.get("heap_kb")) / (double) sr.ok, 2));
             run.record.put("resources", res);
 
             Map<String, Object> slowm = null;
@@ -475,6 +489,7 @@ public final class Harness implements AutoCloseable {
             s.put("drained", drained);
             s.put("closed_by_server", closes.values().stream().mapToInt(Integer::intValue).sum());
             s.put("node_cpu_us_per_frame", res.get("node_cpu_us_per_frame"));
+            s.put("rabbit_cpu_us_per_frame", res.get("rabbit_cpu_us_per_frame"));
             s.put("node_cpu_pct", res.get("node_cpu_pct"));
             s.put("driver_cpu_pct", res.get("driver_cpu_pct"));
             s.put("other_cpu_pct", res.get("other_cpu_pct"));
@@ -631,7 +646,7 @@ public final class Harness implements AutoCloseable {
             LoadMetrics churnM = new LoadMetrics();
             List<BenchClient> all = new ArrayList<>(clients);
             for (int i = 0; i < clients; i++) {
-                all.add(new BenchClient(i, o.token, keys, false, base));
+                all.add(new BenchClient(i, o.token, keys, false, base, protocol()));
             }
             Map<String, Object> config = new LinkedHashMap<>();
             config.put("clients", clients);
@@ -666,7 +681,7 @@ public final class Harness implements AutoCloseable {
             Publisher.Log log;
             Snap a;
             Snap b;
-            try (Publisher pub = new Publisher(o.amqpUrl, BenchClient.EXCHANGE)) {
+            try (Publisher pub = newPublisher(run)) {
                 Future<Publisher.Log> f = pubExec.submit(() -> pub.run(keys, rate, total, o.payloadPad, start, stop::get));
                 sleepUntilMicros(from);
                 a = run.snap(base, churnM);
@@ -678,7 +693,7 @@ public final class Harness implements AutoCloseable {
                         skipped++;
                         continue;
                     }
-                    BenchClient c = new BenchClient(clients + i, o.token, new String[] {bcast, run.prefix + "c" + i}, false, churnM);
+                    BenchClient c = new BenchClient(clients + i, o.token, new String[] {bcast, run.prefix + "c" + i}, false, churnM, protocol());
                     churn.add(c);
                     inFlight.incrementAndGet();
                     boolean abort = i % 2 == 1;
@@ -819,7 +834,7 @@ public final class Harness implements AutoCloseable {
             LoadMetrics m = new LoadMetrics();
             List<BenchClient> all = new ArrayList<>(clients);
             for (int i = 0; i < clients; i++) {
-                all.add(new BenchClient(i, o.token, new String[] {sharedKey ? run.prefix + "all" : run.prefix + "u" + i}, false, m));
+                all.add(new BenchClient(i, o.token, new String[] {sharedKey ? run.prefix + "all" : run.prefix + "u" + i}, false, m, protocol()));
             }
             Map<String, Object> config = new LinkedHashMap<>();
             config.put("clients", clients);

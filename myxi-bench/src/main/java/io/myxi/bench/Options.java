@@ -14,6 +14,13 @@ public final class Options {
     @Option(names = "--baseline", description = "Drive the S0 baseline server (bare Java-WebSocket, in this jar) instead of a node.")
     public boolean baseline;
 
+    @Option(names = "--peer", description = "Drive a peer server instead of a node: socketio (bench/peers/socketio, "
+            + "Socket.IO 4.8 on Node.js; run `npm ci` there first). Its clients speak Engine.IO v4 over WebSocket.")
+    public String peer;
+
+    public static final String SOCKET_IO = "socketio";
+    public static final String SOCKET_IO_CMD = "node bench/peers/socketio/server.js";
+
     @Option(names = "--node-jar", defaultValue = "myxi-examples/target/myxi-examples.jar",
             description = "Jar of the Myxi demo node (default: ${DEFAULT-VALUE}).")
     public String nodeJar;
@@ -92,7 +99,9 @@ public final class Options {
     /** The command line of the server under test. */
     public String resolvedNodeCommand() {
         String cmd;
-        if (baseline) {
+        if (isSocketIo()) {
+            cmd = SOCKET_IO_CMD;
+        } else if (baseline) {
             cmd = "java {flags} -cp " + System.getProperty("java.class.path") + " io.myxi.bench.baseline.BaselineServer";
         } else {
             cmd = nodeCmd != null ? nodeCmd : DEFAULT_NODE_CMD;
@@ -104,9 +113,20 @@ public final class Options {
         if (targetName != null) {
             return targetName;
         }
+        if (isSocketIo()) {
+            return SOCKET_IO;
+        }
         if (baseline) {
             return "baseline";
         }
         return nodeCmd == null ? "myxi" : "custom";
+    }
+
+    /** True when the server under test is the Socket.IO peer (and the baseline is not). */
+    public boolean isSocketIo() {
+        if (peer != null && !peer.equals(SOCKET_IO)) {
+            throw new IllegalArgumentException("unknown peer " + peer + " (known: " + SOCKET_IO + ")");
+        }
+        return !baseline && SOCKET_IO.equals(peer);
     }
 }

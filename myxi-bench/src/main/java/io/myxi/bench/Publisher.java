@@ -17,19 +17,55 @@ import java.util.concurrent.locks.LockSupport;
  * events were certainly published after their {@code Subscribed} arrived.
  */
 public final class Publisher implements AutoCloseable {
-    private final Connection connection;
-    private final Channel channel;
-    private final String exchange;
+    /** Where the events go: RabbitMQ (for Myxi and the baseline) or a Socket.IO peer's own socket. */
+    public interface Sink extends AutoCloseable {
+        void publish(String key, byte[] body) throws Exception;
 
+        @Override
+        void close();
+    }
+
+    private final Sink sink;
+
+    /** Publishes to RabbitMQ, to the direct exchange {@code exchange}. */
     public Publisher(String amqpUrl, String exchange) throws Exception {
-        ConnectionFactory f = new ConnectionFactory();
-        f.setUri(amqpUrl);
-        f.setConnectionTimeout(10_000);
-        this.connection = f.newConnection("myxi-bench-publisher");
-        this.channel = connection.createChannel();
-        this.exchange = exchange;
-        // Same declaration as Myxi and the gem: direct, non-durable, not auto-delete.
-        channel.exchangeDeclare(exchange, "direct", false, false, null);
+        this(new AmqpSink(amqpUrl, exchange));
+    }
+
+    public Publisher(Sink sink) {
+        this.sink = sink;
+    }
+
+    /** Basic publishes on one channel of its own connection, without confirms (the node is measured, not the publisher). */
+    static final class AmqpSink implements Sink {
+        private final Connection connection;
+        private final Channel channel;
+        private final String exchange;
+
+        AmqpSink(String amqpUrl, String exchange) throws Exception {
+            ConnectionFactory f = new ConnectionFactory();
+            f.setUri(amqpUrl);
+            f.setConnectionTimeout(10_000);
+            this.connection = f.newConnection("myxi-bench-publisher");
+            this.channel = connection.createChannel();
+            this.exchange = exchange;
+            // Same declaration as Myxi and the gem: direct, non-durable, not auto-delete.
+            channel.exchangeDeclare(exchange, "direct", false, false, null);
+        }
+
+        @Override
+        public void publish(String key, byte[] body) throws Exception {
+            channel.basicPublish(exchange, key, null, body);
+        }
+
+        @Override
+        public void close() {
+            try {
+                connection.close(5_000);
+            } catch (Exception e) {
+                // best effort
+            }
+        }
     }
 
     /** What was published, per key. */
@@ -112,7 +148,7 @@ public final class Publisher implements AutoCloseable {
                 long started = EpochClock.micros();
                 log.maxLagMicros = Math.max(log.maxLagMicros, started - intended);
                 log.add(k, started);
-                channel.basicPublish(exchange, keys[k], null, sb.toString().getBytes(StandardCharsets.UTF_8));
+                sink.publish(keys[k], sb.toString().getBytes(StandardCharsets.UTF_8));
                 log.published++;
             }
         } catch (Exception e) {
@@ -125,10 +161,6 @@ public final class Publisher implements AutoCloseable {
 
     @Override
     public void close() {
-        try {
-            connection.close(5_000);
-        } catch (Exception e) {
-            // best effort
-        }
+        sink.close();
     }
 }

@@ -1,6 +1,9 @@
 package io.myxi.broker;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Carries events from publishers to nodes. Implementations: {@link RabbitMqBroker} for many nodes
@@ -16,6 +19,38 @@ public interface Broker extends AutoCloseable {
    * @throws BrokerException not connected, blocked by a resource alarm, refused, or no confirm in time
    */
   void publish(String exchange, String routingKey, byte[] body, Duration timeout);
+
+  /**
+   * Publishes one event body without waiting: the future completes when the broker has accepted
+   * it, or exceptionally with a {@link BrokerException} for the same reasons as {@link #publish},
+   * at the latest when {@code timeout} has passed. Stages chained without an executor must not
+   * block (they may run on a thread of the broker). The default runs {@link #publish} on the
+   * common pool; implementations publish without a thread per call.
+   */
+  default CompletableFuture<Void> publishAsync(String exchange, String routingKey, byte[] body, Duration timeout) {
+    return CompletableFuture.runAsync(() -> publish(exchange, routingKey, body, timeout));
+  }
+
+  /**
+   * Publishes several event bodies in this order, without waiting: the future completes when the
+   * broker has accepted every one, or exceptionally with the first {@link BrokerException}, at the
+   * latest when {@code timeout} has passed. After a failure some of the events may have been
+   * published: the others are not taken back. The default publishes each with {@link #publishAsync}.
+   */
+  default CompletableFuture<Void> publishBatch(List<Message> messages, Duration timeout) {
+    return CompletableFuture.allOf(messages.stream()
+        .map(message -> publishAsync(message.exchange(), message.routingKey(), message.body(), timeout))
+        .toArray(CompletableFuture[]::new));
+  }
+
+  /** One event body to publish: its broker exchange name (prefix included) and routing key. */
+  record Message(String exchange, String routingKey, byte[] body) {
+    public Message {
+      Objects.requireNonNull(exchange, "exchange");
+      Objects.requireNonNull(routingKey, "routingKey");
+      Objects.requireNonNull(body, "body");
+    }
+  }
 
   /**
    * Opens the single queue of one node. Events of the (exchange, routing key) pairs bound on it go

@@ -4,6 +4,8 @@ import io.myxi.broker.internal.AmqpSupport;
 import io.myxi.broker.internal.Binding;
 import io.myxi.broker.internal.RoutingTable;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -40,6 +42,29 @@ public final class InProcessBroker implements Broker {
     }
     for (InProcessQueue queue : routes.route(new Binding(exchange, routingKey))) {
       queue.deliver(exchange, routingKey, body);
+    }
+  }
+
+  /** Delivered (handed to the node queues) before it returns, so the future is already complete. */
+  @Override
+  public CompletableFuture<Void> publishAsync(String exchange, String routingKey, byte[] body, Duration timeout) {
+    try {
+      publish(exchange, routingKey, body, timeout);
+      return CompletableFuture.completedFuture(null);
+    } catch (BrokerException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  @Override
+  public CompletableFuture<Void> publishBatch(List<Message> messages, Duration timeout) {
+    try {
+      for (Message message : messages) {
+        publish(message.exchange(), message.routingKey(), message.body(), timeout);
+      }
+      return CompletableFuture.completedFuture(null);
+    } catch (BrokerException e) {
+      return CompletableFuture.failedFuture(e);
     }
   }
 

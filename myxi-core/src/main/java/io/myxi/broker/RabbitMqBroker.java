@@ -15,6 +15,7 @@ import io.myxi.broker.internal.RabbitNodeQueue;
 import io.myxi.broker.internal.SingleThreadScheduler;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
@@ -131,6 +132,25 @@ public final class RabbitMqBroker implements Broker {
       throw new BrokerException("RabbitMQ broker is closed");
     }
     publisher.publish(exchange, routingKey, body, timeout);
+  }
+
+  @Override
+  public CompletableFuture<Void> publishAsync(String exchange, String routingKey, byte[] body, Duration timeout) {
+    return publishBatch(List.of(new Message(exchange, routingKey, body)), timeout);
+  }
+
+  /** One task on the publishing thread writes them all; the broker confirms them together. */
+  @Override
+  public CompletableFuture<Void> publishBatch(List<Message> messages, Duration timeout) {
+    Objects.requireNonNull(messages, "messages");
+    Objects.requireNonNull(timeout, "timeout");
+    if (supervisor.isClosed()) {
+      return CompletableFuture.failedFuture(new BrokerException("RabbitMQ broker is closed"));
+    }
+    if (messages.isEmpty()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return publisher.publishBatch(messages, timeout);
   }
 
   @Override

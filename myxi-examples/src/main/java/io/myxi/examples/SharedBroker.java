@@ -3,6 +3,8 @@ package io.myxi.examples;
 import io.myxi.broker.Broker;
 import io.myxi.broker.NodeQueue;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /** Lends one broker to several owners: closing a loan leaves the broker open. */
 final class SharedBroker implements Broker {
@@ -15,6 +17,16 @@ final class SharedBroker implements Broker {
   @Override
   public void publish(String exchange, String routingKey, byte[] body, Duration timeout) {
     shared.publish(exchange, routingKey, body, timeout);
+  }
+
+  @Override
+  public CompletableFuture<Void> publishAsync(String exchange, String routingKey, byte[] body, Duration timeout) {
+    return shared.publishAsync(exchange, routingKey, body, timeout);
+  }
+
+  @Override
+  public CompletableFuture<Void> publishBatch(List<Message> messages, Duration timeout) {
+    return shared.publishBatch(messages, timeout);
   }
 
   @Override

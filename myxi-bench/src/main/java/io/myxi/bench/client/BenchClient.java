@@ -28,6 +28,8 @@ public final class BenchClient implements WebSocket.Listener {
     public final String token;
     public final String[] keys;
     public final boolean slow;
+    /** The wire protocol: Myxi's, or Socket.IO's (Engine.IO v4 over WebSocket) against the peer server. */
+    public final Protocol protocol;
     private final LoadMetrics metrics;
     private final SeqTracker[] trackers;
     private final long[] subscribedAtMicros;
@@ -47,7 +49,24 @@ public final class BenchClient implements WebSocket.Listener {
     public volatile Throwable error;
     public volatile String sessionId;
 
+    /** What a client speaks. */
+    public enum Protocol {
+        /** The Myxi demo protocol: Welcome, Authenticate, Subscribe. */
+        MYXI,
+        /**
+         * Socket.IO 4 (bench/peers/socketio): Engine.IO open {@code 0{..}}, connect {@code 40}, then per key
+         * {@code 42N["join",KEY]} acknowledged by {@code 43N[true]}; events arrive as {@code 42["m",BODY]};
+         * pings {@code 2} are answered with {@code 3}.
+         */
+        SOCKET_IO
+    }
+
     public BenchClient(int id, String token, String[] keys, boolean slow, LoadMetrics metrics) {
+        this(id, token, keys, slow, metrics, Protocol.MYXI);
+    }
+
+    public BenchClient(int id, String token, String[] keys, boolean slow, LoadMetrics metrics, Protocol protocol) {
+        this.protocol = protocol;
         this.id = id;
         this.token = token;
         this.keys = keys;
@@ -130,6 +149,8 @@ public final class BenchClient implements WebSocket.Listener {
                 trackers[k].record((int) seq);
                 metrics.onEvent(t, recv);
             }
+        } else if (protocol == Protocol.SOCKET_IO) {
+            onSocketIoControl(webSocket, msg);
         } else {
             onControl(webSocket, msg);
         }
@@ -169,20 +190,7 @@ public final class BenchClient implements WebSocket.Listener {
                 subscribeNext(webSocket);
                 break;
             case "Subscribed":
-                if (subscribedCount < keys.length) {
-                    subscribedAtMicros[subscribedCount] = EpochClock.micros();
-                    subscribedCount++;
-                }
-                if (subscribedCount < keys.length) {
-                    subscribeNext(webSocket);
-                } else {
-                    readyNanos = System.nanoTime();
-                    isReady = true;
-                    if (!slow) {
-                        webSocket.request(Long.MAX_VALUE);
-                    }
-                    ready.complete(this);
-                }
+                onSubscribed(webSocket);
                 break;
             default:
                 metrics.otherFrames.increment();
@@ -192,8 +200,48 @@ public final class BenchClient implements WebSocket.Listener {
         }
     }
 
+    /** Engine.IO / Socket.IO packets other than events. */
+    private void onSocketIoControl(WebSocket webSocket, String text) {
+        if (text.equals("2")) {
+            send(webSocket, "3"); // Engine.IO ping -> pong
+        } else if (text.startsWith("0{")) {
+            welcomeNanos = System.nanoTime();
+            send(webSocket, "40"); // Engine.IO open -> Socket.IO connect to the default namespace
+        } else if (text.startsWith("40")) {
+            subscribeNext(webSocket); // connected; Socket.IO has no authentication step here
+        } else if (text.startsWith("43")) {
+            onSubscribed(webSocket); // ack of a join
+        } else {
+            metrics.otherFrames.increment();
+            if (!isReady) {
+                fail(new IllegalStateException("unexpected Socket.IO packet while setting up: " + text));
+            }
+        }
+    }
+
+    private void onSubscribed(WebSocket webSocket) {
+        if (subscribedCount < keys.length) {
+            subscribedAtMicros[subscribedCount] = EpochClock.micros();
+            subscribedCount++;
+        }
+        if (subscribedCount < keys.length) {
+            subscribeNext(webSocket);
+        } else {
+            readyNanos = System.nanoTime();
+            isReady = true;
+            if (!slow) {
+                webSocket.request(Long.MAX_VALUE);
+            }
+            ready.complete(this);
+        }
+    }
+
     private void subscribeNext(WebSocket webSocket) {
         int i = subscribedCount;
+        if (protocol == Protocol.SOCKET_IO) {
+            send(webSocket, "42" + (1 + i) + "[\"join\",\"" + keys[i] + "\"]");
+            return;
+        }
         send(webSocket, "{\"action\":\"Subscribe\",\"tag\":" + (2 + i) + ",\"payload\":{\"exchange\":\"" + EXCHANGE
                 + "\",\"routing_key\":\"" + keys[i] + "\"}}");
     }

@@ -3,16 +3,27 @@ package io.myxi.broker.internal;
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.BlockedListener;
 import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.ConfirmListener;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.ShutdownSignalException;
+import io.myxi.broker.Broker;
 import io.myxi.broker.BrokerException;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ConcurrentNavigableMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -60,7 +71,14 @@ public final class Publisher {
   private volatile String blockedReason; // written by the client's connection thread
   private final DeclaredExchanges declaredExchanges; // publishing thread only
   private final Backoff connectBackoff; // publishing thread only
-  private Channel channel; // publishing thread only
+  private ConfirmChannel channel; // publishing thread only
+  /** Where callers' stages run: not the client's connection thread, which also reads confirms. */
+  private final ExecutorService callbacks;
+  /** Fails what is not confirmed at its deadline. */
+  private final ScheduledThreadPoolExecutor deadlines;
+  /** Batches waiting for the publishing thread, and whether a drain of them is on its way. */
+  private final Queue<List<Pending>> toPublish = new ConcurrentLinkedQueue<>();
+  private final AtomicBoolean drainScheduled = new AtomicBoolean();
   private long nextConnectAttempt; // publishing thread only
   private String lastFailure = "not connected yet"; // publishing thread only
 
@@ -73,29 +91,19 @@ public final class Publisher {
     this.connectBackoff = Backoff.withoutJitter(settings.initialRecoveryDelay(), settings.maxRecoveryDelay());
     this.publishThread = Executors.newSingleThreadExecutor(AmqpSupport.daemonThreads("myxi-amqp-publish"));
     // Idle threads end after a minute, so closing channels in the background creates no lasting threads.
+    this.callbacks = new ThreadPoolExecutor(0, 1, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), AmqpSupport.daemonThreads("myxi-amqp-confirms"));
+    this.deadlines = new ScheduledThreadPoolExecutor(1, AmqpSupport.daemonThreads("myxi-amqp-publish-deadlines"));
+    deadlines.setRemoveOnCancelPolicy(true);
     this.closer = new ThreadPoolExecutor(0, 4, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), AmqpSupport.daemonThreads("myxi-amqp-closer"));
   }
 
-  /** See {@link io.myxi.broker.Broker#publish}. */
+  /** See {@link io.myxi.broker.Broker#publish}: {@link #publishAsync} and a bounded wait for its result. */
   public void publish(String exchange, String routingKey, byte[] body, Duration timeout) {
-    if (closed.get()) {
-      throw new BrokerException("RabbitMQ broker is closed");
-    }
-    long deadline = System.nanoTime() + timeout.toNanos();
-    failIfBlocked();
-    Future<?> done;
+    CompletableFuture<Void> done = publishAsync(exchange, routingKey, body, timeout);
     try {
-      done = publishThread.submit(() -> {
-        publishNow(exchange, routingKey, body, deadline, timeout);
-        return null;
-      });
-    } catch (RejectedExecutionException e) {
-      throw new BrokerException("RabbitMQ broker is closed");
-    }
-    try {
-      done.get(Math.max(0, remainingNanos(deadline)), TimeUnit.NANOSECONDS);
+      // The future itself ends by the deadline; the extra second only guards against a bug there.
+      done.get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
-      done.cancel(false);
       throw new BrokerException(noConfirmMessage(timeout));
     } catch (ExecutionException e) {
       if (e.getCause() instanceof BrokerException brokerException) {
@@ -104,8 +112,179 @@ public final class Publisher {
       throw new BrokerException("publish failed: " + AmqpSupport.rootMessage(e.getCause()), e.getCause());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      done.cancel(false);
       throw new BrokerException("interrupted while publishing", e);
+    }
+  }
+
+  /** See {@link io.myxi.broker.Broker#publishAsync}. */
+  public CompletableFuture<Void> publishAsync(String exchange, String routingKey, byte[] body, Duration timeout) {
+    return publishBatch(List.of(new Broker.Message(exchange, routingKey, body)), timeout);
+  }
+
+  /**
+   * See {@link io.myxi.broker.Broker#publishBatch}: one task on the publishing thread writes every
+   * message, and the broker confirms them together (acks with {@code multiple}).
+   */
+  public CompletableFuture<Void> publishBatch(List<Broker.Message> messages, Duration timeout) {
+    if (closed.get()) {
+      return CompletableFuture.failedFuture(new BrokerException("RabbitMQ broker is closed"));
+    }
+    if (blockedReason != null) {
+      return CompletableFuture.failedFuture(new BrokerException(blockedMessage()));
+    }
+    long deadline = System.nanoTime() + timeout.toNanos();
+    List<Pending> batch = new ArrayList<>(messages.size());
+    for (Broker.Message message : messages) {
+      batch.add(new Pending(message, deadline, timeout));
+    }
+    CompletableFuture<Void> all = batch.size() == 1
+        ? batch.get(0).outcome
+        : CompletableFuture.allOf(batch.stream().map(pending -> pending.outcome).toArray(CompletableFuture[]::new));
+    // One timer per batch, cancelled (and removed) when the batch is settled: nothing lingers.
+    ScheduledFuture<?> timer;
+    try {
+      timer = deadlines.schedule(() -> batch.forEach(Pending::expire), Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+    } catch (RejectedExecutionException e) {
+      return CompletableFuture.failedFuture(new BrokerException("RabbitMQ broker is closed"));
+    }
+    all.whenComplete((ignored, error) -> timer.cancel(false));
+    toPublish.add(batch);
+    drainSoon();
+    // Callers' stages run on the callback thread, never on the client's connection thread.
+    return all.whenCompleteAsync((ignored, error) -> {}, callbacks);
+  }
+
+  /**
+   * One message on its way: completed by the broker's ack or nack, by a failure, or at the deadline.
+   * {@link #channel} and {@link #seqNo} tell where it waits for its confirm (publishing thread writes them).
+   */
+  private final class Pending {
+    final Broker.Message message;
+    final long deadline;
+    final Duration timeout;
+    /** Completed by the broker's ack or nack, a failure, or (with a TimeoutException) at the deadline. */
+    final CompletableFuture<Void> result = new CompletableFuture<>();
+    /** What callers see: the result, with every failure as a BrokerException. */
+    final CompletableFuture<Void> outcome;
+    volatile ConfirmChannel channel;
+    volatile long seqNo;
+    volatile boolean retried;
+
+    Pending(Broker.Message message, long deadline, Duration timeout) {
+      this.message = message;
+      this.deadline = deadline;
+      this.timeout = timeout;
+      outcome = result.handle((ignored, error) -> {
+        if (error == null) {
+          return null;
+        }
+        forget();
+        throw new CompletionException(asBrokerException(error));
+      });
+    }
+
+    private BrokerException asBrokerException(Throwable error) {
+      Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+      if (cause instanceof BrokerException brokerException) {
+        return brokerException;
+      }
+      if (cause instanceof TimeoutException) {
+        return new BrokerException(noConfirmMessage(timeout));
+      }
+      return new BrokerException("publish failed: " + AmqpSupport.rootMessage(cause), cause);
+    }
+
+    /** No confirm expected any more (failed or timed out): drop it from its channel's table. */
+    private void forget() {
+      ConfirmChannel waitingOn = channel;
+      if (waitingOn != null) {
+        waitingOn.unconfirmed.remove(seqNo, this);
+      }
+    }
+
+    void expire() {
+      result.completeExceptionally(new TimeoutException());
+    }
+
+    void confirmed() {
+      result.complete(null);
+    }
+
+    void fail(BrokerException e) {
+      result.completeExceptionally(e);
+    }
+  }
+
+  /**
+   * A confirm channel and the messages published on it that wait for their confirm, by sequence
+   * number. When it closes, those fail; a message refused because its exchange was deleted behind
+   * our back reached nobody, so it is published once more (the exchange is declared again on the
+   * next channel), as is nothing else: whether the broker routed the others is unknown.
+   */
+  private final class ConfirmChannel implements ConfirmListener {
+    final Channel channel;
+    final ConcurrentNavigableMap<Long, Pending> unconfirmed = new ConcurrentSkipListMap<>();
+
+    ConfirmChannel(Channel channel) {
+      this.channel = channel;
+      channel.addConfirmListener(this);
+      channel.addShutdownListener(this::closed);
+    }
+
+    @Override
+    public void handleAck(long deliveryTag, boolean multiple) {
+      settle(deliveryTag, multiple, Pending::confirmed);
+    }
+
+    @Override
+    public void handleNack(long deliveryTag, boolean multiple) {
+      settle(deliveryTag, multiple, pending -> pending.fail(new BrokerException("RabbitMQ refused the event (basic.nack)")));
+    }
+
+    private void settle(long deliveryTag, boolean multiple, java.util.function.Consumer<Pending> outcome) {
+      if (multiple) {
+        var settled = unconfirmed.headMap(deliveryTag, true);
+        for (Pending pending; (pending = pollFirst(settled)) != null; ) {
+          outcome.accept(pending);
+        }
+      } else {
+        Pending pending = unconfirmed.remove(deliveryTag);
+        if (pending != null) {
+          outcome.accept(pending);
+        }
+      }
+    }
+
+    private Pending pollFirst(java.util.NavigableMap<Long, Pending> map) {
+      var first = map.pollFirstEntry();
+      return first == null ? null : first.getValue();
+    }
+
+    private void closed(ShutdownSignalException cause) {
+      List<Pending> again = new ArrayList<>();
+      for (Pending pending; (pending = pollFirst(unconfirmed)) != null; ) {
+        pending.channel = null;
+        if (!pending.retried && AmqpSupport.isNotFound(cause) && namesExchange(cause, pending.message.exchange())) {
+          pending.retried = true;
+          again.add(pending);
+        } else {
+          pending.fail(new BrokerException("publish failed: " + AmqpSupport.rootMessage(cause), cause));
+        }
+      }
+      if (!again.isEmpty()) {
+        log.info("Exchange {} is gone on RabbitMQ ({}); declaring it again", again.get(0).message.exchange(), AmqpSupport.rootMessage(cause));
+        try {
+          toPublish.add(again);
+          drainSoon();
+        } catch (RejectedExecutionException e) {
+          again.forEach(pending -> pending.fail(new BrokerException("RabbitMQ broker is closed")));
+        }
+      }
+    }
+
+    private boolean namesExchange(ShutdownSignalException cause, String exchange) {
+      return cause.getReason() instanceof AMQP.Channel.Close close && close.getReplyText() != null
+          && close.getReplyText().contains("'" + exchange + "'");
     }
   }
 
@@ -125,7 +304,8 @@ public final class Publisher {
       return;
     }
     publishThread.shutdownNow();
-    closer.shutdown();
+    deadlines.shutdown(); // Deadlines already set still fire: nothing waits past its timeout.
+    closer.shutdown(); // The callback thread ends by itself when idle; futures still open end at their deadline.
     Connection current = connection;
     connection = null;
     if (current != null) {
@@ -147,54 +327,98 @@ public final class Publisher {
     return blockedReason != null ? blockedMessage() : "no confirm within " + timeout.toMillis() + " ms";
   }
 
-  // Publishing thread only.
-  private void publishNow(String exchange, String routingKey, byte[] body, long deadline, Duration timeout) {
-    for (int attempt = 1; ; attempt++) {
-      if (remainingNanos(deadline) <= 0) {
-        throw new BrokerException("no confirm within " + timeout.toMillis() + " ms (publishers queued)");
-      }
-      failIfBlocked();
-      Channel current = confirmChannel();
+  /**
+   * Makes sure the publishing thread drains {@link #toPublish}: one task for however many batches
+   * arrive meanwhile, instead of a hand-over per event.
+   */
+  private void drainSoon() {
+    if (drainScheduled.compareAndSet(false, true)) {
       try {
-        declaredExchanges.declare(current, exchange);
-        current.basicPublish(exchange, routingKey, false, JSON_PROPERTIES, body);
-        // Not waitForConfirmsOrDie: on a timeout it closes the channel and waits for the broker to
-        // agree, which a blocked broker never does in time.
-        if (!current.waitForConfirms(Math.max(1, TimeUnit.NANOSECONDS.toMillis(remainingNanos(deadline))))) {
-          throw new BrokerException("RabbitMQ refused the event (basic.nack)");
+        publishThread.execute(this::drain);
+      } catch (RejectedExecutionException e) {
+        for (List<Pending> batch; (batch = toPublish.poll()) != null; ) {
+          batch.forEach(pending -> pending.fail(new BrokerException("RabbitMQ broker is closed")));
         }
-        return;
-      } catch (TimeoutException e) {
-        discardChannel();
-        throw new BrokerException(noConfirmMessage(timeout), e);
-      } catch (IOException | ShutdownSignalException | InterruptedException e) {
-        discardChannel();
-        if (e instanceof InterruptedException) {
-          Thread.currentThread().interrupt();
-        } else if (attempt == 1 && AmqpSupport.isNotFound(e)) {
-          // The exchange was deleted behind our back: nobody received the event, so declaring the
-          // exchange again on a new channel and publishing once more duplicates nothing.
-          log.info("Exchange {} is gone on RabbitMQ ({}); declaring it again", exchange, AmqpSupport.rootMessage(e));
-          continue;
-        }
-        throw new BrokerException("publish failed: " + AmqpSupport.rootMessage(e), e);
       }
     }
   }
 
   // Publishing thread only.
-  private Channel confirmChannel() {
+  private void drain() {
+    // Cleared first: a batch added after the polls below schedules another drain.
+    drainScheduled.set(false);
+    for (List<Pending> batch; (batch = toPublish.poll()) != null; ) {
+      publishNow(batch);
+    }
+  }
+
+  // Publishing thread only.
+  private void publishNow(List<Pending> batch) {
+    for (Pending pending : batch) {
+      publishNow(pending);
+    }
+  }
+
+  // Publishing thread only.
+  private void publishNow(Pending pending) {
+    Broker.Message message = pending.message;
+    while (!pending.result.isDone()) {
+      if (remainingNanos(pending.deadline) <= 0) {
+        pending.fail(new BrokerException("no confirm within " + pending.timeout.toMillis() + " ms (publishers queued)"));
+        return;
+      }
+      if (blockedReason != null) {
+        pending.fail(new BrokerException(blockedMessage()));
+        return;
+      }
+      ConfirmChannel current;
+      try {
+        current = confirmChannel();
+      } catch (BrokerException e) {
+        pending.fail(e);
+        return;
+      }
+      long seqNo = current.channel.getNextPublishSeqNo();
+      try {
+        declaredExchanges.declare(current.channel, message.exchange());
+        seqNo = current.channel.getNextPublishSeqNo();
+        pending.seqNo = seqNo;
+        pending.channel = current;
+        current.unconfirmed.put(seqNo, pending);
+        current.channel.basicPublish(message.exchange(), message.routingKey(), false, JSON_PROPERTIES, message.body());
+        return; // The confirm listener or the deadline completes it.
+      } catch (IOException | ShutdownSignalException e) {
+        discardChannel();
+        if (pending.channel == current && !current.unconfirmed.remove(seqNo, pending)) {
+          return; // The channel's close listener took it over (and failed or retried it).
+        }
+        pending.channel = null;
+        if (!pending.retried && AmqpSupport.isNotFound(e)) {
+          // The exchange was deleted behind our back: nobody received the event, so declaring the
+          // exchange again on a new channel and publishing once more duplicates nothing.
+          pending.retried = true;
+          log.info("Exchange {} is gone on RabbitMQ ({}); declaring it again", message.exchange(), AmqpSupport.rootMessage(e));
+          continue;
+        }
+        pending.fail(new BrokerException("publish failed: " + AmqpSupport.rootMessage(e), e));
+        return;
+      }
+    }
+  }
+
+  // Publishing thread only.
+  private ConfirmChannel confirmChannel() {
     Connection current = connection();
-    Channel existing = channel;
-    if (existing != null && existing.isOpen() && existing.getConnection() == current) {
+    ConfirmChannel existing = channel;
+    if (existing != null && existing.channel.isOpen() && existing.channel.getConnection() == current) {
       return existing;
     }
     try {
       Channel fresh = current.createChannel();
       fresh.confirmSelect();
-      channel = fresh;
+      channel = new ConfirmChannel(fresh);
       declaredExchanges.clear(); // A new channel may be on a new connection to a restarted broker.
-      return fresh;
+      return channel;
     } catch (IOException | ShutdownSignalException e) {
       throw new BrokerException("publish failed: " + AmqpSupport.rootMessage(e), e);
     }
@@ -252,7 +476,7 @@ public final class Publisher {
    * publishing thread. Publishing thread only.
    */
   private void discardChannel() {
-    Channel discarded = channel;
+    Channel discarded = channel == null ? null : channel.channel;
     channel = null;
     declaredExchanges.clear();
     if (discarded != null && discarded.isOpen()) {

@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -25,7 +27,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A node's queue on RabbitMQ: server-named, exclusive and auto-delete, with one channel for its
- * bindings and one for consuming (manual acknowledgements, bounded prefetch). Its bindings are
+ * bindings and one for consuming (manual acknowledgements in batches, bounded prefetch). Its bindings are
  * recorded as {@link Binding}s and restored, with the queue (maybe under a new name), whenever the
  * {@link ConnectionSupervisor} reconnects, or when the queue or its consumer channel is lost while
  * the connection lives.
@@ -42,6 +44,10 @@ public final class RabbitNodeQueue implements NodeQueue, ConnectionSupervisor.Pa
   private final NodeQueue.Listener listener;
   private final ConnectionSupervisor<Connection> supervisor;
   private final int prefetch;
+  /** Flushes batched acknowledgements (see {@link BatchedAcks}); one daemon thread, idle but for that. */
+  private final ScheduledExecutorService ackTimer;
+  /** The longest a handled delivery waits for its acknowledgement when fewer than a batch follow it. */
+  static final long ACK_DELAY_MILLIS = 5;
   /** The recorded topology: restored on every new queue. Concurrent; changed on callers' threads. */
   private final Set<Binding> bindings = ConcurrentHashMap.newKeySet();
   private final ReentrantLock topologyLock = new ReentrantLock();
@@ -56,6 +62,7 @@ public final class RabbitNodeQueue implements NodeQueue, ConnectionSupervisor.Pa
     this.listener = Objects.requireNonNull(listener, "listener");
     this.supervisor = supervisor;
     this.prefetch = settings.prefetch();
+    this.ackTimer = Executors.newSingleThreadScheduledExecutor(AmqpSupport.daemonThreads("myxi-amqp-acks"));
     this.declaredExchanges = new DeclaredExchanges(settings.exchangeDurable(), settings.exchangeAutoDelete());
   }
 
@@ -79,7 +86,7 @@ public final class RabbitNodeQueue implements NodeQueue, ConnectionSupervisor.Pa
       }
       Channel consumer = current.createChannel();
       consumer.basicQos(prefetch);
-      consumer.basicConsume(name, false, onDelivery(consumer), onCancel());
+      consumer.basicConsume(name, false, onDelivery(new BatchedAcks(consumer, BatchedAcks.batchFor(prefetch), ACK_DELAY_MILLIS, ackTimer)), onCancel());
       consumer.addShutdownListener(cause -> {
         // A channel error (not the whole connection, not our own close) ends the consumer; the
         // auto-delete queue goes with it. The supervisor handles the loss of the connection.
@@ -96,7 +103,7 @@ public final class RabbitNodeQueue implements NodeQueue, ConnectionSupervisor.Pa
     }
   }
 
-  private DeliverCallback onDelivery(Channel consumer) {
+  private DeliverCallback onDelivery(BatchedAcks acks) {
     return (tag, delivery) -> {
       String exchange = delivery.getEnvelope().getExchange();
       String routingKey = delivery.getEnvelope().getRoutingKey();
@@ -106,7 +113,7 @@ public final class RabbitNodeQueue implements NodeQueue, ConnectionSupervisor.Pa
         // Even an Error: the delivery is acknowledged below, or it would hold a prefetch slot forever.
         log.error("Delivery listener threw; delivery on {} / {} dropped", exchange, AmqpSupport.printable(routingKey), e);
       } finally {
-        consumer.basicAck(delivery.getEnvelope().getDeliveryTag(), false);
+        acks.handled(delivery.getEnvelope().getDeliveryTag());
       }
     };
   }
@@ -372,6 +379,7 @@ public final class RabbitNodeQueue implements NodeQueue, ConnectionSupervisor.Pa
       return;
     }
     supervisor.unregister(this);
+    ackTimer.shutdown();
     topologyLock.lock();
     try {
       Channel consumer = consumerChannel;

@@ -1,7 +1,6 @@
 package io.myxi.server.internal;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.myxi.Events;
@@ -19,8 +18,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Deliveries from the node queue to the sessions: each body is parsed once and its frame encoded
- * once, whatever the number of subscribers, and the same bytes are queued to each of them.
+ * Deliveries from the node queue to the sessions: each body is checked once and its frame built
+ * once (a streaming pass and a byte splice, {@link EventFrames}), whatever the number of
+ * subscribers, and the same bytes are queued to each of them.
  *
  * <p>Runs on the broker's dispatch thread and never blocks: queuing a frame only marks the
  * connection for the socket writer thread (one wake-up per broadcast, see the transport).
@@ -92,31 +92,18 @@ final class EventFanOut implements NodeQueue.Listener {
     }
   }
 
-  /** Parses a broker body once and encodes the outgoing frame once, for every subscriber. */
+  /**
+   * Checks a broker body and builds the outgoing frame once, for every subscriber: one streaming
+   * pass and a byte splice ({@link EventFrames}), no tree.
+   */
   private byte[] encodeEvent(String brokerExchange, String exchange, String routingKey, byte[] body) {
-    JsonNode message;
-    try {
-      message = mapper.readTree(body);
-    } catch (IOException e) {
-      message = null;
-    }
-    if (message == null || !message.isObject() || !message.path("event").isTextual()) {
+    byte[] frame = EventFrames.frame(mapper.getFactory(), body, exchange, routingKey);
+    if (frame == null) {
       drop(DropReason.INVALID_BODY, brokerExchange, routingKey, body.length, "the body is not {\"event\":..,\"payload\":..} JSON");
       return null;
     }
-    ObjectNode frame = mapper.createObjectNode();
-    frame.set("event", message.get("event"));
-    JsonNode payload = message.get("payload");
-    frame.set("payload", payload == null ? mapper.nullNode() : payload);
-    frame.putObject("mq").put("e", exchange).put("rk", routingKey);
-    try {
-      byte[] encoded = mapper.writeValueAsBytes(frame);
-      stats.eventsEncoded.increment();
-      return encoded;
-    } catch (JsonProcessingException e) {
-      drop(DropReason.INVALID_BODY, brokerExchange, routingKey, body.length, "it cannot be written as JSON");
-      return null;
-    }
+    stats.eventsEncoded.increment();
+    return frame;
   }
 
   @Override

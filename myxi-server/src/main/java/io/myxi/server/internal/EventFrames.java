@@ -1,0 +1,92 @@
+package io.myxi.server.internal;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Turns a broker body {@code {"event":NAME,"payload":P,...}} into the client frame
+ * {@code {"event":NAME,"payload":P,"mq":{"e":EXCHANGE,"rk":ROUTING_KEY}}} in one streaming pass:
+ * the body is checked token by token (so malformed JSON is still refused) and the bytes of the
+ * event name and the payload are copied as they are, without building a tree and writing it again.
+ * Members other than {@code event} and {@code payload} are left out; a missing payload becomes
+ * {@code null}; of a repeated member the last counts; anything after the object is ignored (all as
+ * a tree parse did).
+ *
+ * <p>Stateless and thread-safe.
+ */
+final class EventFrames {
+  private static final byte[] EVENT = "{\"event\":".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] PAYLOAD = ",\"payload\":".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] NULL = "null".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] MQ_E = ",\"mq\":{\"e\":\"".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] MQ_RK = "\",\"rk\":\"".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] END = "\"}}".getBytes(StandardCharsets.US_ASCII);
+
+  private EventFrames() {}
+
+  /** The client frame for {@code body}, or null when the body is not an event (not JSON, not an object, no textual event). */
+  static byte[] frame(JsonFactory factory, byte[] body, String exchange, String routingKey) {
+    int eventStart = -1;
+    int eventEnd = -1;
+    int payloadStart = -1;
+    int payloadEnd = -1;
+    try (JsonParser parser = factory.createParser(body)) {
+      if (parser.nextToken() != JsonToken.START_OBJECT) {
+        return null;
+      }
+      JsonToken token;
+      while ((token = parser.nextToken()) == JsonToken.FIELD_NAME) {
+        String name = parser.currentName();
+        JsonToken value = parser.nextToken();
+        int start = (int) parser.currentTokenLocation().getByteOffset();
+        if (value.isStructStart()) {
+          parser.skipChildren(); // still tokenizes, so malformed content fails here
+        } else {
+          parser.finishToken(); // a string is read lazily: read it to its end
+        }
+        int end = (int) parser.currentLocation().getByteOffset();
+        if ("event".equals(name)) {
+          if (value == JsonToken.VALUE_STRING) {
+            eventStart = start;
+            eventEnd = end;
+          } else {
+            eventStart = -1;
+          }
+        } else if ("payload".equals(name)) {
+          payloadStart = start;
+          payloadEnd = end;
+        }
+      }
+      if (token != JsonToken.END_OBJECT || eventStart < 0) {
+        return null;
+      }
+    } catch (IOException e) {
+      return null;
+    }
+    JsonStringEncoder encoder = JsonStringEncoder.getInstance();
+    byte[] e = encoder.quoteAsUTF8(exchange);
+    byte[] rk = encoder.quoteAsUTF8(routingKey);
+    int payloadLength = payloadStart < 0 ? NULL.length : payloadEnd - payloadStart;
+    ByteArrayOutputStream out = new ByteArrayOutputStream(EVENT.length + (eventEnd - eventStart) + PAYLOAD.length
+        + payloadLength + MQ_E.length + e.length + MQ_RK.length + rk.length + END.length);
+    out.writeBytes(EVENT);
+    out.write(body, eventStart, eventEnd - eventStart);
+    out.writeBytes(PAYLOAD);
+    if (payloadStart < 0) {
+      out.writeBytes(NULL);
+    } else {
+      out.write(body, payloadStart, payloadLength);
+    }
+    out.writeBytes(MQ_E);
+    out.writeBytes(e);
+    out.writeBytes(MQ_RK);
+    out.writeBytes(rk);
+    out.writeBytes(END);
+    return out.toByteArray();
+  }
+}

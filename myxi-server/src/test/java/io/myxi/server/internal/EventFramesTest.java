@@ -1,0 +1,61 @@
+package io.myxi.server.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class EventFramesTest {
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+  private static final JsonFactory FACTORY = MAPPER.getFactory();
+
+  private static String frame(String body, String exchange, String routingKey) {
+    byte[] frame = EventFrames.frame(FACTORY, body.getBytes(StandardCharsets.UTF_8), exchange, routingKey);
+    return frame == null ? null : new String(frame, StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void event_and_payload_are_copied_as_they_are_and_mq_is_added() {
+    assertThat(frame("{\"event\":\"ping\",\"payload\":{\"a\":[1,2.50,{\"b\":null}],\"n\":12345678901234567890}}", "widgets", "k1"))
+        .isEqualTo("{\"event\":\"ping\",\"payload\":{\"a\":[1,2.50,{\"b\":null}],\"n\":12345678901234567890},\"mq\":{\"e\":\"widgets\",\"rk\":\"k1\"}}");
+  }
+
+  @Test
+  void other_members_whitespace_and_trailing_content_are_left_out() throws Exception {
+    String out = frame(" { \"x\" : [ 1 ] , \"payload\" : \"p\\u00e9\" , \"event\" : \"e\\\"v\" } trailing", "ex", "rk");
+    assertThat(out).isEqualTo("{\"event\":\"e\\\"v\",\"payload\":\"p\\u00e9\",\"mq\":{\"e\":\"ex\",\"rk\":\"rk\"}}");
+    assertThat(MAPPER.readTree(out).get("payload").asText()).isEqualTo("pé");
+  }
+
+  @Test
+  void a_missing_payload_is_null_and_the_last_of_a_repeated_member_counts() {
+    assertThat(frame("{\"event\":\"a\",\"event\":\"b\"}", "ex", "rk")).isEqualTo("{\"event\":\"b\",\"payload\":null,\"mq\":{\"e\":\"ex\",\"rk\":\"rk\"}}");
+    assertThat(frame("{\"event\":\"a\",\"payload\":1,\"payload\":true}", "ex", "rk")).isEqualTo("{\"event\":\"a\",\"payload\":true,\"mq\":{\"e\":\"ex\",\"rk\":\"rk\"}}");
+  }
+
+  @Test
+  void exchange_and_routing_key_are_escaped() throws Exception {
+    String out = frame("{\"event\":\"a\"}", "e\"x", "r\\k\u0001ü");
+    assertThat(MAPPER.readTree(out).path("mq").path("e").asText()).isEqualTo("e\"x");
+    assertThat(MAPPER.readTree(out).path("mq").path("rk").asText()).isEqualTo("r\\k\u0001ü");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"", "not json", "[]", "\"event\"", "{}", "{\"event\":1}", "{\"event\":null,\"payload\":1}", "{\"event\":{}}",
+      "{\"event\":\"a\",\"payload\":{\"b\":}}", "{\"event\":\"a\",\"payload\":[1,2}", "{\"event\":\"a\"", "{\"event\":\"a\",\"payload\":\"x\u0001\"}",
+      "{\"event\":\"a\",\"payload\":tru}", "{\"payload\":1}"})
+  void bodies_that_are_not_events_are_refused(String body) {
+    assertThat(frame(body, "ex", "rk")).isNull();
+  }
+
+  @Test
+  void invalid_utf8_inside_the_payload_is_refused() {
+    byte[] body = "{\"event\":\"a\",\"payload\":{\"s\":\"xx\"}}".getBytes(StandardCharsets.UTF_8);
+    body[30] = (byte) 0xC3; // a lead byte followed by a quote, not a continuation byte
+    assertThat(EventFrames.frame(FACTORY, body, "ex", "rk")).isNull();
+  }
+}
