@@ -55,7 +55,7 @@ public final class Myxi implements AutoCloseable {
     Map<String, ExchangeDefinition> byName = new LinkedHashMap<>();
     Map<String, ExchangeDefinition> byBrokerName = new LinkedHashMap<>();
     builder.authorizers.forEach((name, authorizer) -> {
-      ExchangeDefinition definition = new ExchangeDefinition(name, exchangePrefix + name, authorizer);
+      ExchangeDefinition definition = new ExchangeDefinition(name, exchangePrefix + name, authorizer, builder.histories.get(name));
       byName.put(name, definition);
       byBrokerName.put(definition.brokerName(), definition);
     });
@@ -142,7 +142,14 @@ public final class Myxi implements AutoCloseable {
       throw new IllegalArgumentException("Payload of event '" + event + "' cannot be written as JSON", e);
     }
     try {
-      broker.publish(definition.brokerName(), routingKey, bytes, publishTimeout);
+      Optional<Retention> history = definition.history();
+      if (history.isPresent() && broker.supportsHistory()) {
+        // One publish, one confirm: the node reads the stream, so the direct exchange is skipped
+        // (publishing to both would deliver the event twice).
+        broker.publishToHistory(definition.historyStream(), history.get(), routingKey, bytes, publishTimeout);
+      } else {
+        broker.publish(definition.brokerName(), routingKey, bytes, publishTimeout);
+      }
     } catch (BrokerException e) {
       throw new PublishException(exchange, routingKey, e.getMessage(), e);
     }
@@ -168,6 +175,7 @@ public final class Myxi implements AutoCloseable {
   public static final class Builder implements Registrar {
     private final Map<String, ActionDefinition> actions = new LinkedHashMap<>();
     private final Map<String, Authorizer> authorizers = new LinkedHashMap<>();
+    private final Map<String, Retention> histories = new LinkedHashMap<>();
     private Broker broker;
     private ObjectMapper objectMapper;
     private Duration publishTimeout = Duration.ofSeconds(5);
@@ -206,6 +214,19 @@ public final class Myxi implements AutoCloseable {
         throw new IllegalArgumentException("exchange '" + name + "' is already registered");
       }
       authorizers.put(name, authorizer);
+      return this;
+    }
+
+    /**
+     * Registers an exchange whose events are kept for {@code history} in a RabbitMQ stream, so a
+     * client that reconnects gets what it missed (see docs/delivery.md). Null keeps no history.
+     */
+    @Override
+    public Builder exchange(String name, Authorizer authorizer, Retention history) {
+      exchange(name, authorizer);
+      if (history != null) {
+        histories.put(name, history);
+      }
       return this;
     }
 

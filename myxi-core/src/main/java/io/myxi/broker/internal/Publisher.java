@@ -6,6 +6,7 @@ import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.ShutdownSignalException;
+import io.myxi.Retention;
 import io.myxi.broker.BrokerException;
 import java.io.IOException;
 import java.time.Duration;
@@ -58,6 +59,10 @@ public final class Publisher {
   private volatile Connection connection; // opened on the publishing thread only, read anywhere
   private volatile String blockedReason; // written by the client's connection thread
   private final DeclaredExchanges declaredExchanges; // publishing thread only
+  private final java.util.Set<String> declaredStreams = new java.util.HashSet<>(); // publishing thread only
+  private Connection declaredStreamsOn; // publishing thread only
+  /** Set by the client's connection thread when the broker returns an event; it does so before the confirm. */
+  private volatile boolean returned;
   private final Backoff connectBackoff; // publishing thread only
   private Channel channel; // publishing thread only
   private long nextConnectAttempt; // publishing thread only
@@ -74,8 +79,41 @@ public final class Publisher {
     this.closer = new ThreadPoolExecutor(0, 4, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), AmqpSupport.daemonThreads("myxi-amqp-closer"));
   }
 
+  /** One way of sending an event on the confirm channel (declaring what it needs first). */
+  @FunctionalInterface
+  private interface Send {
+    void on(Channel channel) throws IOException;
+  }
+
   /** See {@link io.myxi.broker.Broker#publish}. */
   public void publish(String exchange, String routingKey, byte[] body, Duration timeout) {
+    publish(exchange, channel -> {
+      declaredExchanges.declare(channel, exchange);
+      channel.basicPublish(exchange, routingKey, false, JSON_PROPERTIES, body);
+    }, timeout);
+  }
+
+  /**
+   * See {@link io.myxi.broker.Broker#publishToHistory}: to the default exchange, routed to the
+   * stream by its name, declared once per channel.
+   */
+  public void publishToHistory(String stream, Retention retention, String routingKey, byte[] body, Duration timeout) {
+    publish(stream, channel -> {
+      if (declaredStreamsOn != channel.getConnection()) {
+        declaredStreams.clear(); // A restarted broker may have lost them.
+        declaredStreamsOn = channel.getConnection();
+      }
+      if (!declaredStreams.contains(stream)) {
+        HistoryStreams.declare(channel.getConnection(), stream, retention);
+        declaredStreams.add(stream);
+      }
+      // Mandatory: if the stream was deleted behind our back, the broker returns the event
+      // (before confirming it) instead of dropping it, and it is published again after declaring.
+      channel.basicPublish("", stream, true, HistoryStreams.properties(routingKey), body);
+    }, timeout);
+  }
+
+  private void publish(String target, Send send, Duration timeout) {
     if (closed.get()) {
       throw new BrokerException("RabbitMQ broker is closed");
     }
@@ -84,7 +122,7 @@ public final class Publisher {
     Future<?> done;
     try {
       done = publishThread.submit(() -> {
-        publishNow(exchange, routingKey, body, deadline, timeout);
+        publishNow(target, send, deadline, timeout);
         return null;
       });
     } catch (RejectedExecutionException e) {
@@ -140,20 +178,29 @@ public final class Publisher {
   }
 
   // Publishing thread only.
-  private void publishNow(String exchange, String routingKey, byte[] body, long deadline, Duration timeout) {
+  private void publishNow(String target, Send send, long deadline, Duration timeout) {
     for (int attempt = 1; ; attempt++) {
       if (remainingNanos(deadline) <= 0) {
         throw new BrokerException("no confirm within " + timeout.toMillis() + " ms (publishers queued)");
       }
       failIfBlocked();
       Channel current = confirmChannel();
+      returned = false;
       try {
-        declaredExchanges.declare(current, exchange);
-        current.basicPublish(exchange, routingKey, false, JSON_PROPERTIES, body);
+        send.on(current);
         // Not waitForConfirmsOrDie: on a timeout it closes the channel and waits for the broker to
         // agree, which a blocked broker never does in time.
         if (!current.waitForConfirms(Math.max(1, TimeUnit.NANOSECONDS.toMillis(remainingNanos(deadline))))) {
           throw new BrokerException("RabbitMQ refused the event (basic.nack)");
+        }
+        if (returned) {
+          returned = false;
+          declaredStreams.clear();
+          if (attempt == 1) {
+            log.info("{} is gone on RabbitMQ (event returned); declaring it again", target);
+            continue;
+          }
+          throw new BrokerException("RabbitMQ could not route the event to " + target);
         }
         return;
       } catch (TimeoutException e) {
@@ -166,7 +213,7 @@ public final class Publisher {
         } else if (attempt == 1 && AmqpSupport.isNotFound(e)) {
           // The exchange was deleted behind our back: nobody received the event, so declaring the
           // exchange again on a new channel and publishing once more duplicates nothing.
-          log.info("Exchange {} is gone on RabbitMQ ({}); declaring it again", exchange, AmqpSupport.rootMessage(e));
+          log.info("{} is gone on RabbitMQ ({}); declaring it again", target, AmqpSupport.rootMessage(e));
           continue;
         }
         throw new BrokerException("publish failed: " + AmqpSupport.rootMessage(e), e);
@@ -184,6 +231,7 @@ public final class Publisher {
     try {
       Channel fresh = current.createChannel();
       fresh.confirmSelect();
+      fresh.addReturnListener(returnedMessage -> returned = true);
       channel = fresh;
       declaredExchanges.clear(); // A new channel may be on a new connection to a restarted broker.
       return fresh;

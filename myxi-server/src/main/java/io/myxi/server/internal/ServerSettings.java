@@ -16,4 +16,5 @@ public record ServerSettings(
     double actionsPerSecond,
     int actionBurst,
     Duration authenticationTimeout,
-    int workerThreads) {}
+    int workerThreads,
+    long historyWindowBytes) {}

@@ -31,8 +31,10 @@ final class SubscriptionActions {
   private final Subscriptions subscriptions;
   private final Replies replies;
   private final int maxSubscriptionsPerSession;
+  private final Map<String, ExchangeHistory> histories;
 
-  SubscriptionActions(Myxi myxi, Subscriptions subscriptions, Replies replies, int maxSubscriptionsPerSession) {
+  SubscriptionActions(Myxi myxi, Subscriptions subscriptions, Replies replies, int maxSubscriptionsPerSession, Map<String, ExchangeHistory> histories) {
+    this.histories = histories;
     this.myxi = myxi;
     this.subscriptions = subscriptions;
     this.replies = replies;
@@ -51,12 +53,13 @@ final class SubscriptionActions {
       replies.error(session, tag, ErrorCodes.INVALID_ROUTING_KEY, "exchange", payload.get("exchange"));
       return;
     }
+    JsonNode since = payload.get("since");
     for (String key : keys) {
-      subscribeOne(session, tag, exchange.get(), key);
+      subscribeOne(session, tag, exchange.get(), key, since == null || since.isNull() ? null : since.has("o") ? since : since.path(key));
     }
   }
 
-  private void subscribeOne(SessionImpl session, JsonNode tag, ExchangeDefinition exchange, String routingKey) {
+  private void subscribeOne(SessionImpl session, JsonNode tag, ExchangeDefinition exchange, String routingKey, JsonNode since) {
     Subscription subscription = new Subscription(exchange.name(), routingKey);
     if (session.liveSubscriptions().contains(subscription)) {
       replies.subscriptionError(session, tag, ErrorCodes.ALREADY_SUBSCRIBED, subscription);
@@ -70,14 +73,66 @@ final class SubscriptionActions {
       replies.subscriptionError(session, tag, ErrorCodes.SUBSCRIPTION_DENIED, subscription);
       return;
     }
+    ExchangeHistory history = histories.get(exchange.name());
+    boolean resume = history != null && since != null && !since.isMissingNode();
+    if (resume) {
+      session.beginHandOff(subscription);
+    }
     try {
       subscriptions.add(session, subscription);
     } catch (BrokerException e) {
+      if (resume) {
+        session.cancelHandOff(subscription);
+      }
       log.warn("Session {}: subscription to {} not possible: {}", session.id(), subscription, e.getMessage());
       replies.subscriptionError(session, tag, ErrorCodes.BROKER_UNAVAILABLE, subscription);
       return;
     }
-    session.sendReply(Events.SUBSCRIBED, tag, replies.subscription(subscription, false, false));
+    ObjectNode reply = replies.subscription(subscription, false, false);
+    if (history == null) {
+      if (since != null && !since.isMissingNode()) {
+        reply.put("recovered", false).put("reason", HistoryReader.NO_HISTORY);
+      }
+      session.sendReply(Events.SUBSCRIBED, tag, reply);
+      return;
+    }
+    // Read after the subscription is in the route table: every later event reaches the session live.
+    ExchangeHistory.Stored head = history.head();
+    if (head != null) {
+      reply.putObject("position").put("o", head.offset()).put("t", head.tag());
+    }
+    if (!resume) {
+      session.sendReply(Events.SUBSCRIBED, tag, reply);
+      return;
+    }
+    ExchangeHistory.Position position = position(since);
+    HistoryReader.Completion completion = (recovered, reason) -> session.endHandOff(subscription, () -> {
+      reply.put("recovered", recovered);
+      if (!recovered) {
+        reply.put("reason", reason);
+      }
+      session.sendReply(Events.SUBSCRIBED, tag, reply);
+    });
+    if (position == null) {
+      completion.done(false, HistoryReader.EPOCH);
+    } else if (head == null) {
+      // This node has read nothing since it started: replay to the end of the stream (events after
+      // the feed attached also arrive live and are skipped by offset).
+      history.reader().submit(new HistoryReader.Request(session, subscription, position, Long.MAX_VALUE, completion));
+    } else {
+      history.reader().submit(new HistoryReader.Request(session, subscription, position, head.offset(), completion));
+    }
+  }
+
+  /** A position as clients send it, {@code {"o": offset, "t": tag}}; null if malformed. */
+  static ExchangeHistory.Position position(JsonNode since) {
+    JsonNode offset = since.get("o");
+    JsonNode tag = since.get("t");
+    if (offset == null || !offset.canConvertToLong() || !offset.isIntegralNumber() || offset.longValue() < 0 || tag == null || !tag.isTextual()
+        || tag.textValue().length() > 64) {
+      return null;
+    }
+    return new ExchangeHistory.Position(offset.longValue(), tag.textValue());
   }
 
   void unsubscribe(SessionImpl session, JsonNode tag, JsonNode payload) {
