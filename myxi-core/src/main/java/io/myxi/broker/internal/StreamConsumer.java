@@ -38,6 +38,8 @@ public final class StreamConsumer implements HistoryFeed, ConnectionSupervisor.P
   private final int prefetch;
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile Channel channel;
+  /** True once the broker registered the consumer on {@link #channel}. */
+  private volatile boolean consuming;
   private volatile long lastOffset = -1;
   private volatile String lastTag;
 
@@ -81,6 +83,7 @@ public final class StreamConsumer implements HistoryFeed, ConnectionSupervisor.P
         reattachLater("its channel closed (" + AmqpSupport.rootMessage(cause) + ")");
       }
     });
+    consuming = true;
     log.debug("Reading history stream {} from {}", stream, startAt);
   }
 
@@ -190,6 +193,7 @@ public final class StreamConsumer implements HistoryFeed, ConnectionSupervisor.P
 
   @Override
   public void lost(String reason) {
+    consuming = false;
     Channel old = channel;
     channel = null;
     AmqpSupport.abortQuietly(old);
@@ -208,7 +212,7 @@ public final class StreamConsumer implements HistoryFeed, ConnectionSupervisor.P
   @Override
   public boolean isConnected() {
     Channel current = channel;
-    return current != null && current.isOpen();
+    return consuming && current != null && current.isOpen();
   }
 
   /** The consuming channel, so tests can make the broker close it. */

@@ -15,8 +15,8 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * A sequential read of a history stream from an offset: an AMQP consumer with
  * {@code x-stream-offset} on a channel of its own, whose prefetch bounds what the broker sends ahead.
- * An event is acknowledged (which gives the broker credit for one more) only when the reader takes
- * it, so a reader that pauses pauses the transfer.
+ * An event is acknowledged (which gives the broker credit for more) only once the reader took it, so
+ * a reader that pauses pauses the transfer.
  *
  * <p>Deliveries arrive on the AMQP client's dispatch thread and only enter a queue; {@link #next}
  * runs on the reader's thread.
@@ -32,10 +32,13 @@ public final class StreamCursor implements HistoryCursor {
   private final LongAdder nodeBytes;
   private volatile String failure;
   private long bytesRead; // reader thread only
+  private final int ackEvery;
+  private int unacknowledged; // reader thread only
 
   public StreamCursor(Connection connection, String stream, long fromOffset, int prefetch, LongAdder nodeBytes) {
     this.fromOffset = fromOffset;
     this.nodeBytes = nodeBytes;
+    this.ackEvery = Math.max(1, prefetch / 4);
     try {
       channel = connection.createChannel();
       channel.basicQos(prefetch);
@@ -74,10 +77,15 @@ public final class StreamCursor implements HistoryCursor {
         throw new BrokerException("history read failed: " + failure);
       }
       Entry entry = (Entry) taken;
-      try {
-        channel.basicAck(entry.deliveryTag(), false);
-      } catch (IOException | RuntimeException e) {
-        throw new BrokerException("history read failed: " + AmqpSupport.rootMessage(e), e);
+      // One ack for many events (the broker's credit comes back in steps), and at once when the
+      // reader has taken everything that arrived, so the transfer never stalls.
+      if (++unacknowledged >= ackEvery || arrived.isEmpty()) {
+        unacknowledged = 0;
+        try {
+          channel.basicAck(entry.deliveryTag(), true);
+        } catch (IOException | RuntimeException e) {
+          throw new BrokerException("history read failed: " + AmqpSupport.rootMessage(e), e);
+        }
       }
       bytesRead += entry.event().body().length;
       nodeBytes.add(entry.event().body().length);

@@ -34,7 +34,15 @@ import org.slf4j.LoggerFactory;
 final class HistoryReader {
   private static final Logger log = LoggerFactory.getLogger(HistoryReader.class);
   static final Duration BATCH_WINDOW = Duration.ofMillis(20);
+  private static final Duration MAX_BATCH_WAIT = Duration.ofMillis(200);
   private static final Duration READ_TIMEOUT = Duration.ofSeconds(10);
+  /**
+   * Events a read keeps while it runs, so a request arriving after the read passed its position
+   * joins it (its first events replayed from here) instead of opening another read.
+   */
+  private static final long READ_CACHE_BYTES = 64L << 20;
+  /** A kept read no request used for this long is dropped. */
+  private static final Duration RECENT_READ_IDLE = Duration.ofSeconds(30);
   /** Without a known end (the node has read nothing yet), the end of the stream is where it goes quiet. */
   private static final Duration END_QUIET = Duration.ofMillis(300);
   private static final long PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
@@ -59,6 +67,8 @@ final class HistoryReader {
     final Completion completion;
     boolean verified;
     boolean finished;
+    /** The last offset already replayed to it from memory; events after it are still needed. */
+    long resumeAfter = -1;
 
     Request(SessionImpl session, Subscription subscription, Position since, long target, Completion completion) {
       this.session = session;
@@ -79,6 +89,10 @@ final class HistoryReader {
   private final AtomicLong streamReads = new AtomicLong();
   private final AtomicLong replayedEvents = new AtomicLong();
   private volatile boolean closed;
+  /** What the last reads fetched, contiguous and bounded; reader thread only. */
+  private List<HistoryEvent> recentRead;
+  private long recentBytes;
+  private long recentUsedAt;
 
   HistoryReader(ExchangeHistory history, Broker broker, long maxBufferedBytes) {
     this.history = history;
@@ -121,12 +135,10 @@ final class HistoryReader {
       List<Request> batch = new ArrayList<>();
       try {
         batch.add(requests.take());
-        long end = System.nanoTime() + BATCH_WINDOW.toNanos();
-        for (long left; (left = end - System.nanoTime()) > 0; ) {
-          Request more = requests.poll(left, TimeUnit.NANOSECONDS);
-          if (more != null) {
-            batch.add(more);
-          }
+        // Gather while requests keep coming (a node's clients reconnect within moments), bounded.
+        long end = System.nanoTime() + MAX_BATCH_WAIT.toNanos();
+        for (Request more; System.nanoTime() < end && (more = requests.poll(BATCH_WINDOW.toNanos(), TimeUnit.NANOSECONDS)) != null; ) {
+          batch.add(more);
         }
         requests.drainTo(batch);
         serve(batch);
@@ -144,6 +156,9 @@ final class HistoryReader {
   }
 
   private void serve(List<Request> batch) throws InterruptedException {
+    if (recentRead != null && System.nanoTime() - recentUsedAt > RECENT_READ_IDLE.toNanos()) {
+      dropRecentRead();
+    }
     List<Stored> window = history.windowSnapshot();
     long windowStart = window.isEmpty() ? Long.MAX_VALUE : window.get(0).offset();
     long windowEnd = window.isEmpty() ? -1 : window.get(window.size() - 1).offset();
@@ -152,6 +167,19 @@ final class HistoryReader {
       long offset = request.since.offset();
       if (offset >= windowStart && offset <= windowEnd) {
         verifyInWindow(request, window);
+      } else if (recentRead != null && offset >= recentRead.get(0).offset() && offset <= recentRead.get(recentRead.size() - 1).offset()) {
+        // Covered by an earlier read: no broker read for this part.
+        recentUsedAt = System.nanoTime();
+        for (HistoryEvent event : recentRead) {
+          if (event.offset() >= offset) {
+            deliver(event, List.of(request));
+          }
+        }
+        long recentEnd = recentRead.get(recentRead.size() - 1).offset();
+        request.resumeAfter = recentEnd;
+        if (!request.finished && recentEnd + 1 < windowStart && recentEnd < request.target) {
+          fromStream.add(request);
+        }
       } else {
         fromStream.add(request);
       }
@@ -164,7 +192,7 @@ final class HistoryReader {
     List<Stored> current = fromStream.isEmpty() ? window : history.windowSnapshot();
     for (Request request : batch) {
       if (!request.finished) {
-        long after = Math.max(request.since.offset(), streamEnd);
+        long after = Math.max(Math.max(request.since.offset(), request.resumeAfter), fromStream.contains(request) ? streamEnd : -1);
         if (!current.isEmpty() && current.get(0).offset() > after + 1 && request.target > after) {
           // The window moved past the end of the read (a tiny window under heavy traffic).
           finish(request, false, UNAVAILABLE);
@@ -173,6 +201,30 @@ final class HistoryReader {
         replayWindow(request, current, after);
         finish(request, true, null);
       }
+    }
+  }
+
+  private void dropRecentRead() {
+    recentRead = null;
+    recentBytes = 0;
+  }
+
+  /** Keeps what a read fetched, contiguous, bounded, for requests that come a little later. */
+  private void keep(HistoryEvent event) {
+    if (recentRead != null && event.offset() != recentRead.get(recentRead.size() - 1).offset() + 1) {
+      if (event.offset() <= recentRead.get(recentRead.size() - 1).offset() && event.offset() >= recentRead.get(0).offset()) {
+        return; // Read again (a request older than the kept range).
+      }
+      dropRecentRead();
+    }
+    if (recentRead == null) {
+      recentRead = new ArrayList<>();
+    }
+    recentRead.add(event);
+    recentBytes += event.body().length;
+    recentUsedAt = System.nanoTime();
+    while (recentBytes > READ_CACHE_BYTES && recentRead.size() > 1) {
+      recentBytes -= recentRead.remove(0).body().length;
     }
   }
 
@@ -206,7 +258,7 @@ final class HistoryReader {
   private long readStream(List<Request> group, List<Request> batch, long windowStart) throws InterruptedException {
     long from = Long.MAX_VALUE;
     for (Request request : group) {
-      from = Math.min(from, request.since.offset());
+      from = Math.min(from, request.verified ? request.resumeAfter + 1 : request.since.offset());
     }
     long stopAt = stopAt(group, windowStart);
     long lastRead = from - 1;
@@ -225,6 +277,7 @@ final class HistoryReader {
           return lastRead;
         }
         lastRead = event.offset();
+        keep(event);
         deliver(event, group);
         if (allFinished(group)) {
           return lastRead;
@@ -248,15 +301,30 @@ final class HistoryReader {
     return windowStart == Long.MAX_VALUE ? stop : Math.max(stop, windowStart - 1);
   }
 
-  /** Requests that arrived during the read join it when it has not passed their position. */
+  /**
+   * Requests that arrived during the read join it: at once when it has not passed their position
+   * yet, else after catching up from what this read already fetched.
+   */
   private long join(List<Request> group, List<Request> batch, long lastRead, long windowStart, long stopAt) {
+    List<HistoryEvent> readSoFar = recentRead;
     Request next;
     List<Request> later = null;
     while ((next = requests.poll()) != null) {
-      if (next.since.offset() > lastRead && next.since.offset() < windowStart) {
+      long offset = next.since.offset();
+      boolean ahead = offset > lastRead && offset < windowStart;
+      boolean cached = !ahead && offset < windowStart && readSoFar != null && !readSoFar.isEmpty()
+          && offset >= readSoFar.get(0).offset() && offset <= lastRead && readSoFar.get(readSoFar.size() - 1).offset() == lastRead;
+      if (ahead || cached) {
         group.add(next);
         batch.add(next);
         stopAt = Math.max(stopAt, stopAt(List.of(next), windowStart));
+        if (cached) {
+          for (HistoryEvent event : readSoFar) {
+            if (event.offset() >= offset) {
+              deliver(event, List.of(next));
+            }
+          }
+        }
       } else {
         (later == null ? later = new ArrayList<>() : later).add(next);
       }
