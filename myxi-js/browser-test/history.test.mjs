@@ -108,6 +108,12 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await node?.stop();
+  try {
+    // Best effort: the stream outlives the node (that is the point); remove this run's.
+    execFileSync('rabbitmqctl', ['-q', 'delete_queue', `myxi.history.${prefix}deploys`], { timeout: 60000, stdio: 'pipe' });
+  } catch {
+    // No rabbitmqctl here (a remote broker): the stream expires with its retention.
+  }
   await new Promise((resolve) => (appServer ? appServer.close(resolve) : resolve()));
 });
 
