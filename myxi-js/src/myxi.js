@@ -164,6 +164,12 @@ class Subscription extends Emitter {
     return this.state === 'subscribed';
   }
 
+  // On an exchange with history: {o, t} of the last event seen (or where the server said the
+  // subscription started), sent back on every resubscribe; null otherwise.
+  get position() {
+    return this._shared.position ? { ...this._shared.position } : null;
+  }
+
   // Stops this handle's events at once. Resolves (never rejects) when the subscription is gone:
   // at once if other handles still hold it, else once the server confirmed the Unsubscribe
   // (retried with backoff, e.g. after RateLimited) or the socket closed. 'Unsubscribed' fires
@@ -175,6 +181,11 @@ class Subscription extends Emitter {
     this._unsubscribed = this._shared.detach(this).then(([payload, frame]) => this._emit('Unsubscribed', payload, frame));
     return this._unsubscribed;
   }
+}
+
+// A position on an exchange with history: the offset and tag of an event (docs/delivery.md).
+function isPosition(value) {
+  return value != null && Number.isSafeInteger(value.o) && value.o >= 0 && typeof value.t === 'string';
 }
 
 // One server subscription per (exchange, routing key), shared by every handle of that key.
@@ -193,6 +204,9 @@ class SharedSubscription {
     this._retryAttempt = 0;
     this._retryTimer = null;
     this._unsubscribeWaiters = [];
+    // The position ({o, t}) of the last event seen on an exchange with history, or where the server
+    // said this subscription started; sent back on every resubscribe so the server replays the gap.
+    this.position = null;
   }
 
   _localPayload(auto = false) {
@@ -257,8 +271,10 @@ class SharedSubscription {
     this._clearRetry();
     this.state = 'subscribing';
     this._onServer = true;
+    const payload = { exchange: this.exchange, routing_key: this.routingKey };
+    if (this.position) payload.since = this.position;
     this.connection
-      ._request('Subscribe', { exchange: this.exchange, routing_key: this.routingKey }, { internal: true })
+      ._request('Subscribe', payload, { internal: true })
       .then(
         (reply) => this._confirmed(reply.payload, reply),
         (error) => this._refused(error),
@@ -271,7 +287,17 @@ class SharedSubscription {
     this.state = 'subscribed';
     this._retryAttempt = 0;
     this._confirmation = [payload, frame];
+    const resumed = payload?.recovered;
+    // Recovered: the replayed events (which came before this reply) moved the position already.
+    // Otherwise the server's position is where this subscription starts now.
+    if (resumed !== true && isPosition(payload?.position)) this.position = { o: payload.position.o, t: payload.position.t };
     this._forEachHandle((handle) => handle._emit('Subscribed', payload, frame));
+    if (resumed === true) {
+      this._forEachHandle((handle) => handle._emit('Recovered', payload, frame));
+    } else if (resumed === false) {
+      const details = { exchange: this.exchange, routing_key: this.routingKey, reason: payload.reason ?? 'unknown' };
+      this._forEachHandle((handle) => handle._emit('NotRecovered', details, frame));
+    }
   }
 
   _refused(error) {
@@ -320,6 +346,7 @@ class SharedSubscription {
   }
 
   deliver(frame) {
+    if (isPosition(frame.mq)) this.position = { o: frame.mq.o, t: frame.mq.t };
     this._forEachHandle((handle) => {
       handle._emit(frame.event, frame.payload, frame);
       handle._emit('*', frame.payload, frame);

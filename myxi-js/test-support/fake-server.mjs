@@ -16,6 +16,8 @@ export class FakeServer extends EventEmitter {
     this.unsubscribeErrors = new Map(); // "exchange/routingKey" -> error codes, one per Unsubscribe
     this.authenticationDelayMs = 0;
     this.silentActions = new Set(); // actions left without any reply
+    // Exchanges with history: exchange -> [{o, t, rk, event, payload}], kept for replays.
+    this.histories = new Map();
     // Called with each new session before Welcome; return false to handle the socket yourself.
     this.onConnection = () => true;
   }
@@ -70,6 +72,7 @@ export class FakeServer extends EventEmitter {
         }
         if (session.subscriptions.has(key)) return reply('Error', { error: 'AlreadySubscribed', exchange, routing_key: routingKey });
         session.subscriptions.add(key);
+        if (this.histories.has(exchange)) return this._subscribeWithHistory(session, reply, exchange, routingKey, payload.since);
         return reply('Subscribed', { exchange, routing_key: routingKey });
       case 'Unsubscribe':
         if (this.unsubscribeErrors.get(key)?.length) {
@@ -84,15 +87,48 @@ export class FakeServer extends EventEmitter {
     }
   }
 
+  // Like the Java node: replay what follows `since`, then Subscribed {recovered}; a position the
+  // log does not hold (or holds with another tag) is not recovered.
+  _subscribeWithHistory(session, reply, exchange, routingKey, since) {
+    const log = this.histories.get(exchange);
+    const last = log[log.length - 1];
+    const answer = { exchange, routing_key: routingKey };
+    if (last) answer.position = { o: last.o, t: last.t };
+    if (since) {
+      const at = log.find((entry) => entry.o === since.o);
+      if (!at || at.t !== since.t) {
+        Object.assign(answer, { recovered: false, reason: at ? 'epoch' : 'too_old' });
+      } else {
+        for (const entry of log) {
+          if (entry.o > since.o && entry.rk === routingKey) this.send(session, this._historyFrame(exchange, entry));
+        }
+        answer.recovered = true;
+      }
+    }
+    return reply('Subscribed', answer);
+  }
+
+  _historyFrame(exchange, entry) {
+    return { event: entry.event, payload: entry.payload, mq: { e: exchange, rk: entry.rk, o: entry.o, t: entry.t } };
+  }
+
   send(session, frame) {
     if (session.socket.readyState === 1) session.socket.send(JSON.stringify(frame));
   }
 
   // Sends an application event to every session subscribed to exchange/routingKey.
+  // On an exchange with history the event is kept with a position, even with nobody subscribed.
   publish(exchange, routingKey, event, payload) {
+    let frame = { event, payload, mq: { e: exchange, rk: routingKey } };
+    const log = this.histories.get(exchange);
+    if (log) {
+      const entry = { o: log.length, t: `t${log.length}`, rk: routingKey, event, payload };
+      log.push(entry);
+      frame = this._historyFrame(exchange, entry);
+    }
     for (const session of this.openSessions()) {
       if (session.subscriptions.has(`${exchange}/${routingKey}`)) {
-        this.send(session, { event, payload, mq: { e: exchange, rk: routingKey } });
+        this.send(session, frame);
       }
     }
   }

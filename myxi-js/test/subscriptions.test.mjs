@@ -205,3 +205,60 @@ test('AuthenticationExpired reconnects, authenticates again and resubscribes, ig
   assert.equal(authentications, 2);
   assert.equal(subscription.subscribed, true);
 });
+
+test('on an exchange with history the position is sent back on resubscribe and Recovered fires after the replay', async (t) => {
+  const { server, connection } = await connectedClient(t);
+  server.histories.set('deploys', []);
+  server.publish('deploys', 'd1', 'Line', { n: 0 });
+  const subscription = connection.subscribe('deploys', 'd1');
+  const subscribed = await waitForEvent(subscription, 'Subscribed');
+  assert.deepEqual(subscribed.position, { o: 0, t: 't0' });
+  assert.deepEqual(subscription.position, { o: 0, t: 't0' });
+  const lines = [];
+  subscription.on('Line', (payload) => lines.push(payload.n));
+  server.publish('deploys', 'd1', 'Line', { n: 1 });
+  await waitForEvent(subscription, 'Line');
+  assert.deepEqual(subscription.position, { o: 1, t: 't1' });
+
+  server.closeAll(4000);
+  await waitForEvent(connection, 'SocketDisconnected');
+  server.publish('deploys', 'd1', 'Line', { n: 2 });
+  server.publish('deploys', 'other', 'Line', { n: -1 });
+  server.publish('deploys', 'd1', 'Line', { n: 3 });
+  const recovered = waitForEvent(subscription, 'Recovered');
+  const resubscribe = await server.nextAction('Subscribe');
+  assert.deepEqual(resubscribe.payload.since, { o: 1, t: 't1' });
+  assert.equal((await recovered).recovered, true);
+  assert.deepEqual(lines, [1, 2, 3]);
+  assert.deepEqual(subscription.position, { o: 4, t: 't4' });
+});
+
+test('a position the server cannot resume fires NotRecovered with the reason and starts from the new position', async (t) => {
+  const { server, connection } = await connectedClient(t);
+  server.histories.set('deploys', []);
+  const subscription = connection.subscribe('deploys', 'd1');
+  await waitForEvent(subscription, 'Subscribed');
+  server.publish('deploys', 'd1', 'Line', { n: 0 });
+  await waitForEvent(subscription, 'Line');
+  server.closeAll(4000);
+  await waitForEvent(connection, 'SocketDisconnected');
+  server.histories.set('deploys', [{ o: 0, t: 'other', rk: 'd1', event: 'Line', payload: { n: 9 } }]);
+  const notRecovered = await waitForEvent(subscription, 'NotRecovered');
+  assert.deepEqual(notRecovered, { exchange: 'deploys', routing_key: 'd1', reason: 'epoch' });
+  assert.deepEqual(subscription.position, { o: 0, t: 'other' });
+});
+
+test('exchanges without history send no since and fire neither Recovered nor NotRecovered', async (t) => {
+  const { server, connection } = await connectedClient(t);
+  const subscription = connection.subscribe('widgets', '1');
+  let fired = 0;
+  subscription.on('Recovered', () => fired++);
+  subscription.on('NotRecovered', () => fired++);
+  await waitForEvent(subscription, 'Subscribed');
+  server.closeAll(4000);
+  const resubscribe = await server.nextAction('Subscribe');
+  assert.equal('since' in resubscribe.payload, false);
+  await waitForEvent(subscription, 'Subscribed');
+  assert.equal(fired, 0);
+  assert.equal(subscription.position, null);
+});

@@ -62,7 +62,7 @@ public final class Myxi implements AutoCloseable {
     Map<String, ExchangeDefinition> byName = new LinkedHashMap<>();
     Map<String, ExchangeDefinition> byBrokerName = new LinkedHashMap<>();
     builder.authorizers.forEach((name, authorizer) -> {
-      ExchangeDefinition definition = new ExchangeDefinition(name, exchangePrefix + name, authorizer);
+      ExchangeDefinition definition = new ExchangeDefinition(name, exchangePrefix + name, authorizer, builder.histories.get(name));
       byName.put(name, definition);
       byBrokerName.put(definition.brokerName(), definition);
     });
@@ -128,7 +128,15 @@ public final class Myxi implements AutoCloseable {
   public void pushEvent(String exchange, String routingKey, String event, Object payload) {
     Broker.Message message = message(exchange, routingKey, event, payload);
     try {
-      broker.publish(message.exchange(), routingKey, message.body(), publishTimeout);
+      ExchangeDefinition definition = exchanges.get(exchange);
+      Optional<Retention> history = definition.history();
+      if (history.isPresent() && broker.supportsHistory()) {
+        // One publish, one confirm: the node reads the stream, so the direct exchange is skipped
+        // (publishing to both would deliver the event twice).
+        broker.publishToHistory(definition.historyStream(), history.get(), routingKey, message.body(), publishTimeout);
+      } else {
+        broker.publish(message.exchange(), routingKey, message.body(), publishTimeout);
+      }
     } catch (BrokerException e) {
       throw new PublishException(exchange, routingKey, e.getMessage(), e);
     }
@@ -148,7 +156,7 @@ public final class Myxi implements AutoCloseable {
    */
   public CompletableFuture<Void> pushEventAsync(String exchange, String routingKey, String event, Object payload) {
     Broker.Message message = message(exchange, routingKey, event, payload);
-    return withPublishException(broker.publishAsync(message.exchange(), routingKey, message.body(), publishTimeout), exchange, routingKey);
+    return withPublishException(publishAsync(exchanges.get(exchange), message), exchange, routingKey);
   }
 
   /**
@@ -169,7 +177,34 @@ public final class Myxi implements AutoCloseable {
     Event first = events.get(0);
     String exchange = events.stream().allMatch(e -> e.exchange().equals(first.exchange())) ? first.exchange() : "(several)";
     String routingKey = events.size() == 1 ? first.routingKey() : "(" + events.size() + " events)";
-    return withPublishException(broker.publishBatch(messages, publishTimeout), exchange, routingKey);
+    List<Broker.Message> live = new ArrayList<>(messages.size());
+    List<CompletableFuture<Void>> stored = new ArrayList<>();
+    for (int i = 0; i < messages.size(); i++) {
+      ExchangeDefinition definition = exchanges.get(events.get(i).exchange());
+      if (keepsHistory(definition)) {
+        stored.add(publishAsync(definition, messages.get(i)));
+      } else {
+        live.add(messages.get(i));
+      }
+    }
+    CompletableFuture<Void> published = live.isEmpty() ? CompletableFuture.completedFuture(null) : broker.publishBatch(live, publishTimeout);
+    if (!stored.isEmpty()) {
+      stored.add(published);
+      published = CompletableFuture.allOf(stored.toArray(CompletableFuture[]::new));
+    }
+    return withPublishException(published, exchange, routingKey);
+  }
+
+  private boolean keepsHistory(ExchangeDefinition definition) {
+    return definition.history().isPresent() && broker.supportsHistory();
+  }
+
+  /** One event: to its history stream when its exchange keeps history, else to the exchange. */
+  private CompletableFuture<Void> publishAsync(ExchangeDefinition definition, Broker.Message message) {
+    if (keepsHistory(definition)) {
+      return broker.publishToHistoryAsync(definition.historyStream(), definition.history().get(), message.routingKey(), message.body(), publishTimeout);
+    }
+    return broker.publishAsync(message.exchange(), message.routingKey(), message.body(), publishTimeout);
   }
 
   private static CompletableFuture<Void> withPublishException(CompletableFuture<Void> published, String exchange, String routingKey) {
@@ -227,6 +262,7 @@ public final class Myxi implements AutoCloseable {
   public static final class Builder implements Registrar {
     private final Map<String, ActionDefinition> actions = new LinkedHashMap<>();
     private final Map<String, Authorizer> authorizers = new LinkedHashMap<>();
+    private final Map<String, Retention> histories = new LinkedHashMap<>();
     private Broker broker;
     private ObjectMapper objectMapper;
     private Duration publishTimeout = Duration.ofSeconds(5);
@@ -276,6 +312,19 @@ public final class Myxi implements AutoCloseable {
         throw new IllegalArgumentException("exchange '" + name + "' is already registered");
       }
       authorizers.put(name, authorizer);
+      return this;
+    }
+
+    /**
+     * Registers an exchange whose events are kept for {@code history} in a RabbitMQ stream, so a
+     * client that reconnects gets what it missed (see docs/delivery.md). Null keeps no history.
+     */
+    @Override
+    public Builder exchange(String name, Authorizer authorizer, Retention history) {
+      exchange(name, authorizer);
+      if (history != null) {
+        histories.put(name, history);
+      }
       return this;
     }
 

@@ -19,4 +19,11 @@ public interface Registrar {
 
   /** Registers an exchange and the authorizer that decides who may subscribe to its keys. */
   Registrar exchange(String name, Authorizer authorizer);
+
+  /**
+   * Registers an exchange that keeps its events for {@code history}, so clients can resume after
+   * a reconnection (see docs/delivery.md). {@code history} null is the same as {@link
+   * #exchange(String, Authorizer)}.
+   */
+  Registrar exchange(String name, Authorizer authorizer, Retention history);
 }

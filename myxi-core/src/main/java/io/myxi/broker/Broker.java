@@ -1,5 +1,6 @@
 package io.myxi.broker;
 
+import io.myxi.Retention;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -57,6 +58,55 @@ public interface Broker extends AutoCloseable {
    * to {@code listener}. The broker keeps the queue and its bindings across reconnections.
    */
   NodeQueue openNodeQueue(NodeQueue.Listener listener);
+
+  /**
+   * Whether this broker can keep exchanges' history (RabbitMQ streams). When it cannot, exchanges
+   * with history behave as exchanges without: events are delivered live only.
+   */
+  default boolean supportsHistory() {
+    return false;
+  }
+
+  /**
+   * Stores one event in the history stream {@code stream} (declaring it with {@code retention}
+   * if it does not exist) and waits for the broker's confirm, at most {@code timeout}. Nodes read
+   * the stream, so this one publish reaches every subscriber.
+   *
+   * @throws BrokerException as {@link #publish}
+   */
+  default void publishToHistory(String stream, Retention retention, String routingKey, byte[] body, Duration timeout) {
+    throw new BrokerException(describe() + " keeps no history");
+  }
+
+  /**
+   * {@link #publishToHistory} without waiting: the future completes on the broker's confirm, or
+   * exceptionally with a {@link BrokerException}. The default publishes synchronously.
+   */
+  default CompletableFuture<Void> publishToHistoryAsync(String stream, Retention retention, String routingKey, byte[] body, Duration timeout) {
+    try {
+      publishToHistory(stream, retention, routingKey, body, timeout);
+      return CompletableFuture.completedFuture(null);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /**
+   * Starts reading {@code stream} live, from its end, for one node; the feed resumes where it
+   * left off after a broker fault.
+   */
+  default HistoryFeed openHistoryFeed(String stream, Retention retention, HistoryFeed.Listener listener) {
+    throw new BrokerException(describe() + " keeps no history");
+  }
+
+  /**
+   * Opens a sequential read of {@code stream} from {@code fromOffset}.
+   *
+   * @throws BrokerException not connected
+   */
+  default HistoryCursor openHistoryCursor(String stream, long fromOffset) {
+    throw new BrokerException(describe() + " keeps no history");
+  }
 
   /** True while the broker is reachable. */
   boolean isConnected();

@@ -13,6 +13,10 @@ import io.myxi.broker.internal.Publisher;
 import io.myxi.broker.internal.RabbitMqSettings;
 import io.myxi.broker.internal.RabbitNodeQueue;
 import io.myxi.broker.internal.SingleThreadScheduler;
+import io.myxi.broker.internal.StreamConsumer;
+import io.myxi.broker.internal.StreamCursor;
+import io.myxi.Retention;
+import java.util.concurrent.atomic.LongAdder;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -46,6 +50,8 @@ public final class RabbitMqBroker implements Broker {
   private final RabbitMqSettings settings;
   private final ConnectionSupervisor<Connection> supervisor;
   private final Publisher publisher;
+  /** Bytes of event bodies read by history cursors (replays), for figures and tests. */
+  private final LongAdder historyReadBytes = new LongAdder();
 
   private RabbitMqBroker(ConnectionFactory factory, RabbitMqSettings settings) {
     this.settings = settings;
@@ -160,11 +166,68 @@ public final class RabbitMqBroker implements Broker {
     return queue;
   }
 
+  /** History is kept in RabbitMQ streams (RabbitMQ 3.9 or later). */
+  @Override
+  public boolean supportsHistory() {
+    return true;
+  }
+
+  @Override
+  public void publishToHistory(String stream, Retention retention, String routingKey, byte[] body, Duration timeout) {
+    Objects.requireNonNull(stream, "stream");
+    Objects.requireNonNull(retention, "retention");
+    Objects.requireNonNull(routingKey, "routingKey");
+    Objects.requireNonNull(body, "body");
+    if (supervisor.isClosed()) {
+      throw new BrokerException("RabbitMQ broker is closed");
+    }
+    publisher.publishToHistory(stream, retention, routingKey, body, timeout);
+  }
+
+  @Override
+  public CompletableFuture<Void> publishToHistoryAsync(String stream, Retention retention, String routingKey, byte[] body, Duration timeout) {
+    Objects.requireNonNull(stream, "stream");
+    Objects.requireNonNull(retention, "retention");
+    Objects.requireNonNull(routingKey, "routingKey");
+    Objects.requireNonNull(body, "body");
+    if (supervisor.isClosed()) {
+      return CompletableFuture.failedFuture(new BrokerException("RabbitMQ broker is closed"));
+    }
+    return publisher.publishToHistoryAsync(stream, retention, routingKey, body, timeout);
+  }
+
+  /** Reads the stream on the node queues' connection, and resumes with it after a fault. */
+  @Override
+  public HistoryFeed openHistoryFeed(String stream, Retention retention, HistoryFeed.Listener listener) {
+    StreamConsumer feed = new StreamConsumer(stream, retention, listener, supervisor, settings.prefetch());
+    supervisor.register(feed);
+    return feed;
+  }
+
+  @Override
+  public HistoryCursor openHistoryCursor(String stream, long fromOffset) {
+    Connection current = supervisor.current();
+    if (current == null || !current.isOpen()) {
+      throw new BrokerException("not connected to RabbitMQ at " + settings.description() + " (" + supervisor.lastFailure() + ")");
+    }
+    return new StreamCursor(current, stream, fromOffset, settings.prefetch(), historyReadBytes);
+  }
+
+  /** Bytes of event bodies that history replays read from the broker so far. */
+  public long historyReadBytes() {
+    return historyReadBytes.sum();
+  }
+
   /** Closes the node queues (deleting them), then both connections. Safe to call twice. */
   @Override
   public void close() {
     supervisor.close();
     publisher.close();
+  }
+
+  /** The consuming channel of a history feed, so tests can make the broker close it. */
+  static Channel consumerChannelOf(HistoryFeed feed) {
+    return ((StreamConsumer) feed).consumerChannel();
   }
 
   /** The consuming channel of a node queue, so tests can make the broker close it. */

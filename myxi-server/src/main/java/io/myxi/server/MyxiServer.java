@@ -140,6 +140,11 @@ public final class MyxiServer implements AutoCloseable {
     return true;
   }
 
+  /** History replay figures of one exchange, {stream reads, events replayed}: for tests. */
+  long[] historyFigures(String exchange) {
+    return node.historyFigures(exchange);
+  }
+
   /** A snapshot of the node's state and counters. */
   public NodeStats stats() {
     return node.snapshot();
@@ -221,6 +226,7 @@ public final class MyxiServer implements AutoCloseable {
     private Duration bindTimeout = Duration.ofSeconds(10);
     private int maxMessageBytes = 64 * 1024;
     private long maxBufferedBytes = 1024 * 1024;
+    private long historyWindowBytes = 64L * 1024 * 1024;
     private int maxSubscriptionsPerSession = 1000;
     private int maxConnections = DEFAULT_MAX_CONNECTIONS;
     private int maxConnectionsPerAddress;
@@ -306,6 +312,16 @@ public final class MyxiServer implements AutoCloseable {
     /** Outgoing bytes a session may have waiting; past it, close 4001. Default 1 MiB. */
     public Builder maxBufferedBytes(long bytes) {
       this.maxBufferedBytes = atLeast(bytes, 1024, "maxBufferedBytes");
+      return this;
+    }
+
+    /**
+     * Memory each exchange with history may use on this node for its most recent events, so most
+     * recoveries (a client back after a blip, the clients of a node that went away) need no broker
+     * read. Default 64 MiB; older positions are read from the stream. See docs/delivery.md.
+     */
+    public Builder historyWindowBytes(long bytes) {
+      this.historyWindowBytes = atLeast(bytes, 0, "historyWindowBytes");
       return this;
     }
 
@@ -469,7 +485,7 @@ public final class MyxiServer implements AutoCloseable {
       }
       ServerSettings settings = new ServerSettings(reauthorizeInterval, shutdownWindow, bindTimeout, maxBufferedBytes,
           maxSubscriptionsPerSession, maxConnections, maxConnectionsPerAddress, maxBindings, actionsPerSecond, actionBurst,
-          bindsPerSecond, bindBurst, authenticationTimeout, workerThreads);
+          bindsPerSecond, bindBurst, authenticationTimeout, workerThreads, historyWindowBytes);
       TransportSettings transportSettings = new TransportSettings(address, connectionLostTimeout, maxMessageBytes, handshakeTimeout,
           maxHandshakeBytes, acceptBacklog, Set.copyOf(allowedOrigins), allowMissingOrigin, Set.copyOf(trustedProxies), sslContext);
       return new MyxiServer(myxi, settings, transportSettings, listener);

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.myxi.Myxi;
 import io.myxi.service.Config.Entry;
 import io.myxi.service.Config.Source;
+import io.myxi.Retention;
 import io.myxi.service.ExchangeRule.Access;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -34,7 +35,9 @@ public final class ConfigLoader {
   public static final String CONFIG_ENV = "MYXI_CONFIG";
   /** {@code MYXI_*} variables that are not configuration keys but are read elsewhere. */
   private static final Set<String> OTHER_ENV = Set.of(CONFIG_ENV, "MYXI_ADMIN_URL");
-  private static final Set<String> EXCHANGE_FIELDS = Set.of("access", "url", "timeout", "cache_ttl");
+  private static final Set<String> EXCHANGE_FIELDS = Set.of("access", "url", "timeout", "cache_ttl", "history");
+  private static final Set<String> HISTORY_FIELDS = Set.of("max_age", "max_bytes");
+  private static final java.util.regex.Pattern SIZE = java.util.regex.Pattern.compile("(\\d{1,15})\\s*(b|kb|mb|gb|tb|kib|mib|gib|tib)?");
 
   private final List<String> problems = new ArrayList<>();
 
@@ -364,7 +367,7 @@ public final class ConfigLoader {
       for (Iterator<String> names = value.fieldNames(); names.hasNext(); ) {
         String field2 = names.next();
         if (!EXCHANGE_FIELDS.contains(field2)) {
-          problems.add(path + "." + field2 + ": unknown key in " + origin.substring("file ".length()) + " (an exchange has access, url, timeout, cache_ttl)");
+          problems.add(path + "." + field2 + ": unknown key in " + origin.substring("file ".length()) + " (an exchange has access, url, timeout, cache_ttl, history)");
         }
       }
       JsonNode access = value.get("access");
@@ -376,11 +379,62 @@ public final class ConfigLoader {
       Duration timeout = durationField(value, path, "timeout", origin);
       Duration cacheTtl = durationField(value, path, "cache_ttl", origin);
       ExchangeRule rule = exchange(name, access.textValue(), url, timeout, cacheTtl, origin);
+      Retention history = history(value.get("history"), path + ".history", origin);
       if (rule != null) {
-        rules.add(rule);
+        rules.add(history == null ? rule : new ExchangeRule(rule.name(), rule.access(), rule.url(), rule.timeout(), rule.cacheTtl(), history));
       }
     }
     return problems.size() == before ? List.copyOf(rules) : null;
+  }
+
+  /** {@code history: {max_age: 1h, max_bytes: 1GB}} (at least one of them), or null when absent or wrong. */
+  private Retention history(JsonNode node, String path, String origin) {
+    if (node == null || node.isNull()) {
+      return null;
+    }
+    if (!node.isObject()) {
+      problems.add(path + ": expected {max_age: .., max_bytes: ..} (" + origin + "), found " + describeNode(node));
+      return null;
+    }
+    for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
+      String field = names.next();
+      if (!HISTORY_FIELDS.contains(field)) {
+        problems.add(path + "." + field + ": unknown key (history has max_age, max_bytes) (" + origin + ")");
+        return null;
+      }
+    }
+    Duration maxAge = durationField(node, path, "max_age", origin);
+    Long maxBytes = null;
+    JsonNode bytes = node.get("max_bytes");
+    if (bytes != null && !bytes.isNull()) {
+      java.util.regex.Matcher matcher = SIZE.matcher(bytes.asText().trim().toLowerCase(java.util.Locale.ROOT));
+      if (!bytes.isValueNode() || !matcher.matches() || Long.parseLong(matcher.group(1)) == 0) {
+        problems.add(path + ".max_bytes: expected a size such as 500MB or 1GB (" + origin + "), got '" + bytes.asText() + "'");
+        return null;
+      }
+      long unit = switch (matcher.group(2) == null ? "b" : matcher.group(2)) {
+        case "kb" -> 1000L;
+        case "mb" -> 1000L * 1000;
+        case "gb" -> 1000L * 1000 * 1000;
+        case "tb" -> 1000L * 1000 * 1000 * 1000;
+        case "kib" -> 1L << 10;
+        case "mib" -> 1L << 20;
+        case "gib" -> 1L << 30;
+        case "tib" -> 1L << 40;
+        default -> 1L;
+      };
+      maxBytes = Math.multiplyExact(Long.parseLong(matcher.group(1)), unit);
+    }
+    if (maxAge == null && maxBytes == null) {
+      problems.add(path + ": needs max_age, max_bytes or both (" + origin + ")");
+      return null;
+    }
+    if (maxAge != null && maxAge.getSeconds() < 1) {
+      problems.add(path + ".max_age: at least 1s (" + origin + ")");
+      return null;
+    }
+    Retention retention = maxAge != null ? Retention.maxAge(maxAge) : Retention.maxBytes(maxBytes);
+    return maxAge != null && maxBytes != null ? retention.withMaxBytes(maxBytes) : retention;
   }
 
   private String textField(JsonNode object, String path, String field, String origin) {

@@ -111,7 +111,17 @@ final class PublishCommand extends ConfigOptions implements Callable<Integer> {
       return BAD_CONFIGURATION;
     }
     try {
-      broker.publish(effective.string(ConfigKeys.EXCHANGE_PREFIX) + exchange, routingKey, MAPPER.writeValueAsBytes(body), effective.duration(ConfigKeys.BROKER_PUBLISH_TIMEOUT));
+      String brokerExchange = effective.string(ConfigKeys.EXCHANGE_PREFIX) + exchange;
+      io.myxi.Retention history = effective.exchanges().stream()
+          .filter(rule -> rule.name().equals(exchange) && rule.history() != null)
+          .map(ExchangeRule::history).findFirst().orElse(null);
+      if (history != null) {
+        // As Myxi.pushEvent does: into the exchange's history stream, which the nodes read.
+        broker.publishToHistory(io.myxi.ExchangeDefinition.HISTORY_STREAM_PREFIX + brokerExchange, history, routingKey,
+            MAPPER.writeValueAsBytes(body), effective.duration(ConfigKeys.BROKER_PUBLISH_TIMEOUT));
+      } else {
+        broker.publish(brokerExchange, routingKey, MAPPER.writeValueAsBytes(body), effective.duration(ConfigKeys.BROKER_PUBLISH_TIMEOUT));
+      }
       spec.commandLine().getOut().println("published (confirmed by RabbitMQ)");
       return OK;
     } catch (BrokerException e) {

@@ -28,6 +28,12 @@ final class SetupRegistrar implements Registrar {
   }
 
   @Override
+  public Registrar exchange(String name, Authorizer authorizer, io.myxi.Retention history) {
+    builder.exchange(name, authorizer, history);
+    return this;
+  }
+
+  @Override
   public Registrar exchange(String name, Authorizer authorizer) {
     builder.exchange(name, authorizer);
     return this;

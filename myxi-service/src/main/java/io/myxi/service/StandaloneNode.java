@@ -207,7 +207,7 @@ public final class StandaloneNode {
     }
     List<ExchangeRule> rules = config.exchanges();
     for (ExchangeRule rule : rules) {
-      builder.exchange(rule.name(), authorizer(rule, mapper));
+      builder.exchange(rule.name(), authorizer(rule, mapper), rule.history());
     }
     for (MyxiSetup setup : setups) {
       String name = setup.getClass().getName();

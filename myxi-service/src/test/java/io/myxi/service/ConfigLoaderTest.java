@@ -143,6 +143,35 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void an_exchange_can_keep_history_with_a_maximum_age_and_or_size() throws Exception {
+    Path file = file("""
+        exchanges:
+          deploys: {access: token, history: {max_age: 1h, max_bytes: 1GB}}
+          logs:
+            access: public
+            history: {max_bytes: 512MiB}
+          news: public
+        auth:
+          secret: %s
+        """.formatted(SECRET));
+    List<ExchangeRule> rules = ConfigLoader.load(file, Map.of(), Map.of()).exchanges();
+    assertThat(rules).containsExactly(
+        new ExchangeRule("deploys", Access.TOKEN, null, null, null, io.myxi.Retention.maxAge(Duration.ofHours(1)).withMaxBytes(1_000_000_000L)),
+        new ExchangeRule("logs", Access.PUBLIC, null, null, null, io.myxi.Retention.maxBytes(512L << 20)),
+        new ExchangeRule("news", Access.PUBLIC, null, null, null));
+    Path wrong = file("""
+        exchanges:
+          a: {access: public, history: {}}
+          b: {access: public, history: {max_bytes: lots}}
+          c: {access: public, history: {max_age: 1h, keep: true}}
+        """);
+    assertThat(problems(() -> ConfigLoader.load(wrong, Map.of(), Map.of()))).containsExactly(
+        "exchanges.a.history: needs max_age, max_bytes or both (file " + wrong + ")",
+        "exchanges.b.history.max_bytes: expected a size such as 500MB or 1GB (file " + wrong + "), got 'lots'",
+        "exchanges.c.history.keep: unknown key (history has max_age, max_bytes) (file " + wrong + ")");
+  }
+
+  @Test
   void exchanges_come_from_env_and_flag_as_name_equals_rule() throws Exception {
     Config env = ConfigLoader.load(null, Map.of("MYXI_EXCHANGES", "news=public, inbox=authenticated"), Map.of());
     assertThat(env.exchanges()).extracting(ExchangeRule::name).containsExactly("news", "inbox");
@@ -163,7 +192,7 @@ class ConfigLoaderTest {
         """);
     assertThat(problems(() -> ConfigLoader.load(file, Map.of(), Map.of()))).containsExactly(
         "exchanges.a: unknown access rule 'publik', expected one of public, authenticated, token, http (file " + file + ")",
-        "exchanges.b.acces: unknown key in " + file + " (an exchange has access, url, timeout, cache_ttl)",
+        "exchanges.b.acces: unknown key in " + file + " (an exchange has access, url, timeout, cache_ttl, history)",
         "exchanges.b.access: required: one of public, authenticated, token, http (file " + file + ")",
         "exchanges.c: url, timeout and cache_ttl only apply to access http (file " + file + ")",
         "exchanges.d.url: expected an http:// or https:// URL with a host, got ftp://x/ (file " + file + ")");

@@ -47,6 +47,13 @@ public final class AmqpSupport {
         && close.getReplyCode() == AMQP.NOT_FOUND;
   }
 
+  /** Whether the broker closed a channel with 406 PRECONDITION_FAILED (a declaration disagrees). */
+  public static boolean isPreconditionFailed(Throwable e) {
+    ShutdownSignalException signal = shutdownSignal(e);
+    return signal != null && signal.getReason() instanceof AMQP.Channel.Close close
+        && close.getReplyCode() == AMQP.PRECONDITION_FAILED;
+  }
+
   private static ShutdownSignalException shutdownSignal(Throwable e) {
     for (Throwable cause = e; cause != null; cause = cause.getCause() == cause ? null : cause.getCause()) {
       if (cause instanceof ShutdownSignalException signal) {

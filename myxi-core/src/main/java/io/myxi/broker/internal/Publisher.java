@@ -7,6 +7,7 @@ import com.rabbitmq.client.ConfirmListener;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.ShutdownSignalException;
+import io.myxi.Retention;
 import io.myxi.broker.Broker;
 import io.myxi.broker.BrokerException;
 import java.io.IOException;
@@ -70,6 +71,9 @@ public final class Publisher {
   private volatile Connection connection; // opened on the publishing thread only, read anywhere
   private volatile String blockedReason; // written by the client's connection thread
   private final DeclaredExchanges declaredExchanges; // publishing thread only
+  /** History streams declared on {@link #declaredStreamsOn}; a new connection starts empty (a restarted broker may have lost them). */
+  private final java.util.Set<String> declaredStreams = new java.util.HashSet<>(); // publishing thread only
+  private Connection declaredStreamsOn; // publishing thread only
   private final Backoff connectBackoff; // publishing thread only
   private ConfirmChannel channel; // publishing thread only
   /** Where callers' stages run: not the client's connection thread, which also reads confirms. */
@@ -116,6 +120,32 @@ public final class Publisher {
     }
   }
 
+  /**
+   * See {@link io.myxi.broker.Broker#publishToHistory}: to the default exchange, routed to the
+   * stream by its name (declared once per connection), mandatory, and confirmed like any publish.
+   */
+  public void publishToHistory(String stream, Retention retention, String routingKey, byte[] body, Duration timeout) {
+    CompletableFuture<Void> done = publishPending(List.of(new Broker.Message(stream, routingKey, body)), timeout, retention);
+    try {
+      done.get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      throw new BrokerException(noConfirmMessage(timeout));
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof BrokerException brokerException) {
+        throw brokerException;
+      }
+      throw new BrokerException("publish failed: " + AmqpSupport.rootMessage(e.getCause()), e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new BrokerException("interrupted while publishing", e);
+    }
+  }
+
+  /** See {@link io.myxi.broker.Broker#publishToHistoryAsync}. */
+  public CompletableFuture<Void> publishToHistoryAsync(String stream, Retention retention, String routingKey, byte[] body, Duration timeout) {
+    return publishPending(List.of(new Broker.Message(stream, routingKey, body)), timeout, retention);
+  }
+
   /** See {@link io.myxi.broker.Broker#publishAsync}. */
   public CompletableFuture<Void> publishAsync(String exchange, String routingKey, byte[] body, Duration timeout) {
     return publishBatch(List.of(new Broker.Message(exchange, routingKey, body)), timeout);
@@ -126,6 +156,11 @@ public final class Publisher {
    * message, and the broker confirms them together (acks with {@code multiple}).
    */
   public CompletableFuture<Void> publishBatch(List<Broker.Message> messages, Duration timeout) {
+    return publishPending(messages, timeout, null);
+  }
+
+  /** Messages to exchanges, or with a retention to the history stream named by their exchange. */
+  private CompletableFuture<Void> publishPending(List<Broker.Message> messages, Duration timeout, Retention history) {
     if (closed.get()) {
       return CompletableFuture.failedFuture(new BrokerException("RabbitMQ broker is closed"));
     }
@@ -135,7 +170,7 @@ public final class Publisher {
     long deadline = System.nanoTime() + timeout.toNanos();
     List<Pending> batch = new ArrayList<>(messages.size());
     for (Broker.Message message : messages) {
-      batch.add(new Pending(message, deadline, timeout));
+      batch.add(new Pending(message, deadline, timeout, history));
     }
     CompletableFuture<Void> all = batch.size() == 1
         ? batch.get(0).outcome
@@ -160,6 +195,12 @@ public final class Publisher {
    */
   private final class Pending {
     final Broker.Message message;
+    /** Non-null for an event of a history exchange: {@code message.exchange()} is then the stream. */
+    final Retention history;
+    /** The tag of the last publish of a history event, to recognise it when the broker returns it. */
+    volatile String messageId;
+    /** Set by the client's connection thread when the broker returned it (before its confirm). */
+    volatile boolean returned;
     final long deadline;
     final Duration timeout;
     /** Completed by the broker's ack or nack, a failure, or (with a TimeoutException) at the deadline. */
@@ -170,8 +211,9 @@ public final class Publisher {
     volatile long seqNo;
     volatile boolean retried;
 
-    Pending(Broker.Message message, long deadline, Duration timeout) {
+    Pending(Broker.Message message, long deadline, Duration timeout, Retention history) {
       this.message = message;
+      this.history = history;
       this.deadline = deadline;
       this.timeout = timeout;
       outcome = result.handle((ignored, error) -> {
@@ -228,12 +270,45 @@ public final class Publisher {
     ConfirmChannel(Channel channel) {
       this.channel = channel;
       channel.addConfirmListener(this);
+      // History events are mandatory: a stream deleted behind our back returns them (before their
+      // confirm) instead of dropping them; handleAck then publishes them once more.
+      channel.addReturnListener(returned -> {
+        String id = returned.getProperties().getMessageId();
+        if (id != null) {
+          for (Pending pending : unconfirmed.values()) {
+            if (id.equals(pending.messageId)) {
+              pending.returned = true;
+            }
+          }
+        }
+      });
       channel.addShutdownListener(this::closed);
     }
 
     @Override
     public void handleAck(long deliveryTag, boolean multiple) {
-      settle(deliveryTag, multiple, Pending::confirmed);
+      settle(deliveryTag, multiple, this::acked);
+    }
+
+    private void acked(Pending pending) {
+      if (!pending.returned) {
+        pending.confirmed();
+        return;
+      }
+      pending.returned = false;
+      pending.channel = null;
+      if (pending.retried) {
+        pending.fail(new BrokerException("RabbitMQ could not route the event to " + pending.message.exchange()));
+        return;
+      }
+      pending.retried = true;
+      log.info("{} is gone on RabbitMQ (event returned); declaring it again", pending.message.exchange());
+      try {
+        toPublish.add(List.of(pending));
+        drainSoon();
+      } catch (RejectedExecutionException e) {
+        pending.fail(new BrokerException("RabbitMQ broker is closed"));
+      }
     }
 
     @Override
@@ -380,12 +455,23 @@ public final class Publisher {
       }
       long seqNo = current.channel.getNextPublishSeqNo();
       try {
-        declaredExchanges.declare(current.channel, message.exchange());
+        AMQP.BasicProperties properties = JSON_PROPERTIES;
+        if (pending.history != null) {
+          declareStream(current.channel, message.exchange(), pending.history, pending.retried);
+          properties = HistoryStreams.properties(message.routingKey());
+          pending.messageId = properties.getMessageId();
+        } else {
+          declaredExchanges.declare(current.channel, message.exchange());
+        }
         seqNo = current.channel.getNextPublishSeqNo();
         pending.seqNo = seqNo;
         pending.channel = current;
         current.unconfirmed.put(seqNo, pending);
-        current.channel.basicPublish(message.exchange(), message.routingKey(), false, JSON_PROPERTIES, message.body());
+        if (pending.history != null) {
+          current.channel.basicPublish("", message.exchange(), true, properties, message.body());
+        } else {
+          current.channel.basicPublish(message.exchange(), message.routingKey(), false, properties, message.body());
+        }
         return; // The confirm listener or the deadline completes it.
       } catch (IOException | ShutdownSignalException e) {
         discardChannel();
@@ -403,6 +489,18 @@ public final class Publisher {
         pending.fail(new BrokerException("publish failed: " + AmqpSupport.rootMessage(e), e));
         return;
       }
+    }
+  }
+
+  // Publishing thread only.
+  private void declareStream(Channel channel, String stream, Retention retention, boolean again) throws IOException {
+    if (declaredStreamsOn != channel.getConnection()) {
+      declaredStreams.clear(); // A restarted broker may have lost them.
+      declaredStreamsOn = channel.getConnection();
+    }
+    if (again || !declaredStreams.contains(stream)) {
+      HistoryStreams.declare(channel.getConnection(), stream, retention);
+      declaredStreams.add(stream);
     }
   }
 

@@ -36,13 +36,16 @@ final class EventFanOut implements NodeQueue.Listener {
   private final long maxBufferedBytes;
   private final String nodeId;
   private final Sessions sessions;
+  private final java.util.function.Predicate<String> keepsHistory;
 
   /** The sessions a node-wide event goes to. */
   interface Sessions {
     Collection<SessionImpl> open();
   }
 
-  EventFanOut(Myxi myxi, Subscriptions subscriptions, NodeEvents events, long maxBufferedBytes, String nodeId, Sessions sessions) {
+  EventFanOut(Myxi myxi, Subscriptions subscriptions, NodeEvents events, long maxBufferedBytes, String nodeId, Sessions sessions,
+      java.util.function.Predicate<String> keepsHistory) {
+    this.keepsHistory = keepsHistory;
     this.myxi = myxi;
     this.mapper = myxi.objectMapper();
     this.subscriptions = subscriptions;
@@ -127,7 +130,26 @@ final class EventFanOut implements NodeQueue.Listener {
       throw new IllegalStateException(e);
     }
     for (SessionImpl session : sessions.open()) {
-      session.sendEncoded(frame);
+      if (!onlyHistory(session)) {
+        session.sendEncoded(frame);
+      }
     }
+  }
+
+  /**
+   * Whether every subscription of the session is on an exchange with history: the history feeds
+   * resume by themselves after a fault, so such a session missed nothing it could be told about.
+   */
+  private boolean onlyHistory(SessionImpl session) {
+    Set<Subscription> held = session.liveSubscriptions();
+    if (held.isEmpty()) {
+      return false;
+    }
+    for (Subscription subscription : held) {
+      if (!keepsHistory.test(subscription.exchange())) {
+        return false;
+      }
+    }
+    return true;
   }
 }

@@ -3,6 +3,7 @@ package io.myxi.server.internal;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.myxi.CloseCodes;
 import io.myxi.Events;
+import io.myxi.ExchangeDefinition;
 import io.myxi.Myxi;
 import io.myxi.Session;
 import io.myxi.broker.NodeQueue;
@@ -52,6 +53,8 @@ public final class Node implements ConnectionHandler {
   private final Reauthorizer reauthorizer;
   private final ActionDispatcher dispatcher;
   private final EventFanOut fanOut;
+  /** The exchanges with history, by name; filled at start when the broker keeps history. */
+  private final Map<String, ExchangeHistory> histories = new ConcurrentHashMap<>();
   private volatile NodeQueue nodeQueue;
   private volatile boolean draining;
 
@@ -64,13 +67,25 @@ public final class Node implements ConnectionHandler {
     this.subscriptions = new Subscriptions(myxi, events, settings.bindTimeout(), settings.maxBindings());
     this.reauthorizer = new Reauthorizer(myxi, subscriptions, replies);
     this.dispatcher = new ActionDispatcher(myxi, replies,
-        new SubscriptionActions(myxi, subscriptions, replies, settings.maxSubscriptionsPerSession()), reauthorizer, events, settings.maxBufferedBytes());
-    this.fanOut = new EventFanOut(myxi, subscriptions, events, settings.maxBufferedBytes(), nodeId, sessions::values);
+        new SubscriptionActions(myxi, subscriptions, replies, settings.maxSubscriptionsPerSession(), histories), reauthorizer, events, settings.maxBufferedBytes());
+    this.fanOut = new EventFanOut(myxi, subscriptions, events, settings.maxBufferedBytes(), nodeId, sessions::values, histories::containsKey);
     this.sessionContext = new SessionContext(myxi.objectMapper(), settings.maxBufferedBytes(), events, threads.timers(), reauthorizer::reauthorizeInLane);
   }
 
-  /** Opens the node queue and starts the periodic re-authorization. */
+  /** Opens the node queue and the history feeds, and starts the periodic re-authorization. */
   public void start() {
+    if (myxi.broker().supportsHistory()) {
+      for (ExchangeDefinition exchange : myxi.exchanges()) {
+        exchange.history().ifPresent(retention -> {
+          ExchangeHistory history = new ExchangeHistory(exchange, myxi.objectMapper(), subscriptions, events,
+              settings.maxBufferedBytes(), settings.historyWindowBytes());
+          HistoryReader reader = new HistoryReader(history, myxi.broker(), settings.maxBufferedBytes());
+          history.attach(myxi.broker().openHistoryFeed(exchange.historyStream(), retention, history), reader);
+          reader.start();
+          histories.put(exchange.name(), history);
+        });
+      }
+    }
     NodeQueue queue = myxi.broker().openNodeQueue(fanOut);
     nodeQueue = queue;
     subscriptions.useQueue(queue);
@@ -290,9 +305,16 @@ public final class Node implements ConnectionHandler {
     }
   }
 
-  /** Deletes the node queue and stops the node's threads. */
+  /** History replay figures of one exchange: {stream reads, events replayed}; for tests and benchmarks. */
+  public long[] historyFigures(String exchange) {
+    ExchangeHistory history = histories.get(exchange);
+    return history == null ? new long[2] : new long[] {history.reader().streamReads(), history.reader().replayedEvents()};
+  }
+
+  /** Deletes the node queue, stops the history feeds and the node's threads. */
   public void close() {
     subscriptions.close();
+    histories.values().forEach(ExchangeHistory::close);
     NodeQueue queue = nodeQueue;
     if (queue != null) {
       queue.close();

@@ -20,4 +20,5 @@ public record ServerSettings(
     double bindsPerSecond,
     int bindBurst,
     Duration authenticationTimeout,
-    int workerThreads) {}
+    int workerThreads,
+    long historyWindowBytes) {}

@@ -50,6 +50,13 @@ final class SessionImpl implements Session {
   /** Set by {@link #setAuth}: the subscriptions must be checked against the new login. */
   private final AtomicBoolean authChanged = new AtomicBoolean();
   private boolean slowDropReported; // guarded by sendLock
+  /** Per subscription of a history exchange: the offset of the last event queued. Guarded by sendLock. */
+  private final Map<Subscription, Long> lastOffsets = new java.util.HashMap<>();
+  /** Live events held back while a subscription's missed events are replayed. Guarded by sendLock. */
+  private final Map<Subscription, List<HeldEvent>> handOffs = new java.util.HashMap<>();
+
+  /** A live event of a subscription whose replay is not finished. */
+  private record HeldEvent(long offset, byte[] frame, String brokerExchange) {}
   private volatile Object auth;
   /** Why the node or the application closed it; null while open or when the peer closed. */
   private volatile SessionCloseReason closeReason;
@@ -169,6 +176,81 @@ final class SessionImpl implements Session {
   }
 
   /**
+   * Queues a live event of a history exchange: held back while the subscription's replay runs,
+   * skipped when its offset was already queued (so the hand-off from replay to live is exact).
+   */
+  void sendHistoryEvent(byte[] utf8, Subscription subscription, long offset, String brokerExchange) {
+    synchronized (sendLock) {
+      if (!subscriptions.contains(subscription)) {
+        return;
+      }
+      List<HeldEvent> held = handOffs.get(subscription);
+      if (held != null) {
+        held.add(new HeldEvent(offset, utf8, brokerExchange));
+        return;
+      }
+      queueOnce(utf8, subscription, offset, brokerExchange);
+    }
+  }
+
+  /** Queues a replayed event unless the subscription is gone or the offset was queued already. */
+  boolean sendReplayedEvent(byte[] utf8, Subscription subscription, long offset, String brokerExchange) {
+    synchronized (sendLock) {
+      if (!subscriptions.contains(subscription) || closing.get()) {
+        return false;
+      }
+      queueOnce(utf8, subscription, offset, brokerExchange);
+      return true;
+    }
+  }
+
+  // Under sendLock.
+  private void queueOnce(byte[] utf8, Subscription subscription, long offset, String brokerExchange) {
+    Long last = lastOffsets.get(subscription);
+    if (last != null && offset <= last) {
+      return;
+    }
+    lastOffsets.put(subscription, offset);
+    if (!sendEncoded(utf8) && closeReason == SessionCloseReason.SLOW_CONSUMER && !slowDropReported) {
+      slowDropReported = true;
+      context.events().deliveryDropped(brokerExchange, subscription.routingKey(), DropReason.SLOW_CONSUMER);
+    }
+  }
+
+  /** Starts holding back live events of {@code subscription} until {@link #endHandOff}. */
+  void beginHandOff(Subscription subscription) {
+    synchronized (sendLock) {
+      handOffs.put(subscription, new java.util.ArrayList<>());
+      lastOffsets.remove(subscription);
+    }
+  }
+
+  /**
+   * Ends the replay of {@code subscription}: runs {@code reply} (the {@code Subscribed} frame) and
+   * then queues the live events held back, skipping those the replay queued, all under the send
+   * lock so no live event slips in between. Does nothing if the subscription was removed meanwhile.
+   */
+  void endHandOff(Subscription subscription, Runnable reply) {
+    synchronized (sendLock) {
+      List<HeldEvent> held = handOffs.remove(subscription);
+      if (held == null || !subscriptions.contains(subscription)) {
+        return;
+      }
+      reply.run();
+      for (HeldEvent event : held) {
+        queueOnce(event.frame(), subscription, event.offset(), event.brokerExchange());
+      }
+    }
+  }
+
+  /** Forgets a hand-off whose subscription could not be added. */
+  void cancelHandOff(Subscription subscription) {
+    synchronized (sendLock) {
+      handOffs.remove(subscription);
+    }
+  }
+
+  /**
    * Reserves room for an incoming message waiting to run; false when the session's backlog would
    * pass {@code limit} characters. A message always fits into an empty backlog.
    */
@@ -195,6 +277,8 @@ final class SessionImpl implements Session {
 
   boolean removeSubscription(Subscription subscription) {
     synchronized (sendLock) {
+      lastOffsets.remove(subscription);
+      handOffs.remove(subscription);
       return subscriptions.remove(subscription);
     }
   }

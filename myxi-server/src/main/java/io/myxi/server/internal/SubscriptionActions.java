@@ -32,8 +32,11 @@ final class SubscriptionActions {
   private final Subscriptions subscriptions;
   private final Replies replies;
   private final int maxSubscriptionsPerSession;
+  /** The history of each exchange that keeps one, by exchange name. */
+  private final Map<String, ExchangeHistory> histories;
 
-  SubscriptionActions(Myxi myxi, Subscriptions subscriptions, Replies replies, int maxSubscriptionsPerSession) {
+  SubscriptionActions(Myxi myxi, Subscriptions subscriptions, Replies replies, int maxSubscriptionsPerSession, Map<String, ExchangeHistory> histories) {
+    this.histories = histories;
     this.myxi = myxi;
     this.subscriptions = subscriptions;
     this.replies = replies;
@@ -75,9 +78,28 @@ final class SubscriptionActions {
         accepted.add(subscription);
       }
     }
+    JsonNode since = payload.get("since");
+    Map<Subscription, JsonNode> positions = new HashMap<>();
+    if (since != null && !since.isNull()) {
+      for (Subscription subscription : order) {
+        JsonNode position = since.has("o") ? since : since.path(subscription.routingKey());
+        if (!position.isMissingNode() && !position.isNull()) {
+          positions.put(subscription, position);
+        }
+      }
+    }
     if (accepted.isEmpty()) {
-      reply(session, tag, order, refusals, Map.of());
+      reply(session, tag, order, refusals, Map.of(), positions);
       return;
+    }
+    // A subscription that resumes holds back its live events from the moment it is in the route
+    // table until its replay is done (the hand-off), so nothing is missed or delivered twice.
+    List<Subscription> resuming = new ArrayList<>();
+    for (Subscription subscription : accepted) {
+      if (histories.containsKey(subscription.exchange()) && positions.containsKey(subscription)) {
+        session.beginHandOff(subscription);
+        resuming.add(subscription);
+      }
     }
     // The binds go to the binding thread; this worker is handed back at once, and the session's
     // next action waits in its lane until the broker answered and the replies went out.
@@ -90,13 +112,19 @@ final class SubscriptionActions {
           outcome.put(subscription, new io.myxi.broker.BrokerException("binding failed"));
         }
       }
-      reply(session, tag, order, refusals, outcome);
+      for (Subscription subscription : resuming) {
+        if (outcome.containsKey(subscription)) {
+          session.cancelHandOff(subscription);
+        }
+      }
+      reply(session, tag, order, refusals, outcome, positions);
       return null;
     }));
   }
 
   /** One reply per key, in the order of the request. */
-  private void reply(SessionImpl session, JsonNode tag, List<Subscription> order, Map<Subscription, String> refusals, Map<Subscription, RuntimeException> failures) {
+  private void reply(SessionImpl session, JsonNode tag, List<Subscription> order, Map<Subscription, String> refusals, Map<Subscription, RuntimeException> failures,
+      Map<Subscription, JsonNode> positions) {
     Set<Subscription> answered = new HashSet<>();
     failures.entrySet().stream().filter(failure -> !(failure.getValue() instanceof RouteTable.LimitException)).findFirst().ifPresent(failure ->
         // One line per batch, not per key: a broker outage must not flood the log.
@@ -110,9 +138,63 @@ final class SubscriptionActions {
       } else if (failure != null) {
         replies.subscriptionError(session, tag, errorFor(failure), subscription);
       } else {
-        session.sendReply(Events.SUBSCRIBED, tag, replies.subscription(subscription, false, false));
+        subscribed(session, tag, subscription, positions.get(subscription));
       }
     }
+  }
+
+  /**
+   * {@code Subscribed} for a bound subscription: at once, with the exchange's last position when it
+   * keeps history; after the replay when the client sent a position ({@code recovered: true}, or
+   * false with the reason).
+   */
+  private void subscribed(SessionImpl session, JsonNode tag, Subscription subscription, JsonNode since) {
+    ObjectNode reply = replies.subscription(subscription, false, false);
+    ExchangeHistory history = histories.get(subscription.exchange());
+    if (history == null) {
+      if (since != null) {
+        reply.put("recovered", false).put("reason", HistoryReader.NO_HISTORY);
+      }
+      session.sendReply(Events.SUBSCRIBED, tag, reply);
+      return;
+    }
+    // Read after the subscription is in the route table: every later event reaches the session live.
+    ExchangeHistory.Stored head = history.head();
+    if (head != null) {
+      reply.putObject("position").put("o", head.offset()).put("t", head.tag());
+    }
+    if (since == null) {
+      session.sendReply(Events.SUBSCRIBED, tag, reply);
+      return;
+    }
+    ExchangeHistory.Position position = position(since);
+    HistoryReader.Completion completion = (recovered, reason) -> session.endHandOff(subscription, () -> {
+      reply.put("recovered", recovered);
+      if (!recovered) {
+        reply.put("reason", reason);
+      }
+      session.sendReply(Events.SUBSCRIBED, tag, reply);
+    });
+    if (position == null) {
+      completion.done(false, HistoryReader.EPOCH);
+    } else if (head == null) {
+      // This node has read nothing since it started: replay to the end of the stream (events after
+      // the feed attached also arrive live and are skipped by offset).
+      history.reader().submit(new HistoryReader.Request(session, subscription, position, Long.MAX_VALUE, completion));
+    } else {
+      history.reader().submit(new HistoryReader.Request(session, subscription, position, head.offset(), completion));
+    }
+  }
+
+  /** A position as clients send it, {@code {"o": offset, "t": tag}}; null if malformed. */
+  static ExchangeHistory.Position position(JsonNode since) {
+    JsonNode offset = since.get("o");
+    JsonNode tag = since.get("t");
+    if (offset == null || !offset.canConvertToLong() || !offset.isIntegralNumber() || offset.longValue() < 0 || tag == null || !tag.isTextual()
+        || tag.textValue().length() > 64) {
+      return null;
+    }
+    return new ExchangeHistory.Position(offset.longValue(), tag.textValue());
   }
 
   /** The error code for a bind that failed or was refused by a limit. */
