@@ -14,7 +14,6 @@ import io.myxi.server.NodeListener;
 import java.util.List;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -125,8 +124,9 @@ public class MyxiAutoConfiguration {
       return server;
     }
 
+    /** Starts and drains the node, the auto-configured one or the application's own. */
     @Bean
-    @ConditionalOnBean(MyxiServer.class)
+    @ConditionalOnMissingBean
     MyxiServerLifecycle myxiServerLifecycle(MyxiServer server) {
       return new MyxiServerLifecycle(server);
     }
