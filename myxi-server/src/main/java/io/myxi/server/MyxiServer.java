@@ -53,6 +53,7 @@ public final class MyxiServer implements AutoCloseable {
   private final Object lifecycle = new Object();
   private boolean started; // guarded by lifecycle
   private boolean stopped; // guarded by lifecycle
+  private volatile boolean closed; // set once stop() has finished
 
   private MyxiServer(Myxi myxi, ServerSettings settings, TransportSettings transportSettings, NodeListener listener) {
     this.myxi = myxi;
@@ -113,14 +114,35 @@ public final class MyxiServer implements AutoCloseable {
     return node.nodeId();
   }
 
-  /** Whether it accepts connections and its queue is connected to the broker. */
+  /** Whether it accepts connections and its queue is connected to the broker: {@link #health()} is READY. */
   public boolean isReady() {
+    return health().ready();
+  }
+
+  /**
+   * The node's health: its life-cycle state (not started, broker disconnected, ready, draining,
+   * stopped), whether the node queue is connected and the open sessions. Cheap enough for every
+   * probe; see {@link NodeHealth} for mapping it to readiness and liveness.
+   */
+  public NodeHealth health() {
+    boolean running;
     synchronized (lifecycle) {
-      if (!started || stopped) {
-        return false;
+      if (!started && !stopped) {
+        return new NodeHealth(NodeHealth.State.NOT_STARTED, false, 0);
       }
+      running = started && !stopped;
     }
-    return !node.isDraining() && node.snapshot().brokerConnected();
+    if (closed) {
+      return new NodeHealth(NodeHealth.State.STOPPED, false, 0);
+    }
+    NodeStats stats = node.snapshot();
+    NodeHealth.State state;
+    if (!running || node.isDraining()) {
+      state = NodeHealth.State.DRAINING;
+    } else {
+      state = stats.brokerConnected() ? NodeHealth.State.READY : NodeHealth.State.BROKER_DISCONNECTED;
+    }
+    return new NodeHealth(state, stats.brokerConnected(), stats.sessions());
   }
 
   /**
@@ -194,6 +216,7 @@ public final class MyxiServer implements AutoCloseable {
       stopped = true;
       if (!started) {
         node.close();
+        closed = true;
         return;
       }
     }
@@ -205,6 +228,7 @@ public final class MyxiServer implements AutoCloseable {
       Thread.currentThread().interrupt();
     } finally {
       node.close();
+      closed = true;
       log.info("Myxi node {} stopped", node.nodeId());
     }
   }

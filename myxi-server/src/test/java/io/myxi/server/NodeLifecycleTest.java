@@ -1,10 +1,14 @@
 package io.myxi.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.myxi.CloseCodes;
 import io.myxi.Myxi;
+import io.myxi.broker.RabbitMqBroker;
+import io.myxi.server.NodeHealth.State;
 import io.myxi.testing.TestClient;
+import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,7 +18,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** Addresses behind proxies and the graceful drain. */
+/** Addresses behind proxies, the graceful drain and the health it reports on the way. */
 class NodeLifecycleTest {
   private final Myxi myxi = Myxi.builder().build();
 
@@ -60,5 +64,43 @@ class NodeLifecycleTest {
     assertThat(spreadMillis).as("closes are spread, not all at once").isGreaterThan(window.toMillis() / 2);
     assertThat(server.isReady()).isFalse();
     clients.forEach(TestClient::close);
+  }
+
+  @Test
+  void health_follows_the_life_cycle_from_not_started_to_ready_draining_and_stopped() throws Exception {
+    MyxiServer server = MyxiServer.builder(myxi).port(0).bindAddress("127.0.0.1").shutdownWindow(Duration.ofMillis(1500)).build();
+    assertThat(server.health()).isEqualTo(new NodeHealth(State.NOT_STARTED, false, 0));
+    server.start();
+    assertThat(server.awaitReady(Duration.ofSeconds(10))).isTrue();
+    TestClient first = TestClient.connect(server.port());
+    TestClient second = TestClient.connect(server.port());
+    assertThat(server.health()).isEqualTo(new NodeHealth(State.READY, true, 2));
+    assertThat(server.health().ready()).isTrue();
+
+    // Two sessions over a 1.5 s window: the second closes at its end, so the drain is seen.
+    CompletableFuture<Void> stopping = CompletableFuture.runAsync(server::stop);
+    await().atMost(Duration.ofSeconds(10)).until(() -> server.health().draining());
+    assertThat(server.isReady()).isFalse();
+    stopping.get(30, TimeUnit.SECONDS);
+    assertThat(server.health()).isEqualTo(new NodeHealth(State.STOPPED, false, 0));
+    assertThat(first.awaitClose(Duration.ofSeconds(10))).isEqualTo(CloseCodes.GOING_AWAY);
+    assertThat(second.awaitClose(Duration.ofSeconds(10))).isEqualTo(CloseCodes.GOING_AWAY);
+  }
+
+  @Test
+  void health_says_broker_disconnected_while_the_node_queue_cannot_connect() throws Exception {
+    int closedPort;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      closedPort = socket.getLocalPort();
+    }
+    try (RabbitMqBroker broker = RabbitMqBroker.builder().uri("amqp://guest:guest@127.0.0.1:" + closedPort).build();
+        Myxi unreachable = Myxi.builder().broker(broker).build();
+        MyxiServer server = MyxiServer.builder(unreachable).port(0).bindAddress("127.0.0.1").shutdownWindow(Duration.ZERO).build().start()) {
+      NodeHealth health = server.health();
+      assertThat(health.state()).isEqualTo(State.BROKER_DISCONNECTED);
+      assertThat(health.brokerConnected()).isFalse();
+      assertThat(health.ready()).isFalse();
+      assertThat(server.isReady()).isFalse();
+    }
   }
 }

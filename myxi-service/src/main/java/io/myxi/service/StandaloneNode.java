@@ -110,7 +110,7 @@ public final class StandaloneNode {
           .port(config.integer(ConfigKeys.PORT))
           .bindAddress(config.string(ConfigKeys.BIND_ADDRESS))
           .reauthorizeInterval(config.duration(ConfigKeys.REAUTHORIZE_INTERVAL))
-          .listener(metrics)
+          .listener(metrics.listener())
           .connectionLostTimeout(atLeastOneSecond(config.duration(ConfigKeys.CONNECTION_LOST_TIMEOUT)))
           .shutdownWindow(config.duration(ConfigKeys.SHUTDOWN_WINDOW))
           .bindTimeout(config.duration(ConfigKeys.BROKER_BIND_TIMEOUT))
@@ -136,7 +136,7 @@ public final class StandaloneNode {
       }
       server = builder.build();
       server.start();
-      metrics.bind(server::stats);
+      metrics.monitor(server);
       if (config.bool(ConfigKeys.ADMIN_ENABLED)) {
         admin = new AdminServer(config, server, metrics);
         admin.start();
