@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The admin listener: {@code POST /publish}, {@code GET /status}, {@code /metrics}, {@code /health},
- * {@code /ready} and {@code /myxi.js}, on the JDK's HTTP server with a few threads of its own (a
+ * {@code /ready}, {@code /myxi.js} and the dashboard ({@link DashboardHandler}), on the JDK's HTTP server with a few threads of its own (a
  * publish waits for RabbitMQ's confirm).
  */
 final class AdminServer {
@@ -69,6 +69,7 @@ final class AdminServer {
   private final byte[] token;
   private final HttpServer http;
   private final ExecutorService threads;
+  private final DashboardHandler dashboard;
 
   AdminServer(Config config, MyxiServer server, Metrics metrics) throws IOException {
     this.config = config;
@@ -76,6 +77,7 @@ final class AdminServer {
     this.myxi = server.myxi();
     this.metrics = metrics;
     this.mapper = myxi.objectMapper();
+    this.dashboard = new DashboardHandler(server);
     String configured = config.string(ConfigKeys.ADMIN_TOKEN);
     this.token = configured == null || configured.isEmpty() ? null : configured.getBytes(StandardCharsets.UTF_8);
     this.http = HttpServer.create(new InetSocketAddress(config.string(ConfigKeys.ADMIN_BIND_ADDRESS), config.integer(ConfigKeys.ADMIN_PORT)), 64);
@@ -137,6 +139,16 @@ final class AdminServer {
         case "/metrics" -> {
           if (requireMethod(exchange, method, "GET") && authorized(exchange)) {
             send(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape().getBytes(StandardCharsets.UTF_8));
+          }
+        }
+        case "/dashboard" -> {
+          if (requireMethod(exchange, method, "GET")) {
+            dashboard.page(exchange);
+          }
+        }
+        case "/dashboard.json" -> {
+          if (requireMethod(exchange, method, "GET") && authorized(exchange)) {
+            dashboard.json(exchange);
           }
         }
         case "/publish" -> {
