@@ -70,7 +70,7 @@ public final class RunMojo extends AbstractMojo {
       getLog().info("myxi:run skipped (myxi.skip)");
       return;
     }
-    Config config = loadConfig();
+    Config config = loadConfig(configFile == null ? null : configFile.toPath(), settings, session.getUserProperties(), System.getenv(), project.getBasedir().toPath());
     ClassLoader previous = Thread.currentThread().getContextClassLoader();
     try (URLClassLoader projectLoader = projectClassLoader()) {
       Thread.currentThread().setContextClassLoader(projectLoader);
@@ -120,16 +120,20 @@ public final class RunMojo extends AbstractMojo {
     }
   }
 
-  Config loadConfig() throws MojoFailureException {
+  /**
+   * The node's configuration: the file (else env MYXI_CONFIG; relative to the project), the
+   * environment, {@code settings}, then {@code -Dmyxi.<key>}, each stronger than the one before.
+   */
+  static Config loadConfig(Path configFile, Map<String, String> settings, Properties userProperties, Map<String, String> environment, Path basedir)
+      throws MojoFailureException {
     Map<String, String> flags = new LinkedHashMap<>(settings == null ? Map.of() : settings);
-    flags.putAll(commandLineSettings(session.getUserProperties()));
-    Map<String, String> environment = System.getenv();
-    Path file = configFile == null ? null : configFile.toPath();
+    flags.putAll(commandLineSettings(userProperties));
+    Path file = configFile;
     if (file == null && environment.get(ConfigLoader.CONFIG_ENV) != null && !environment.get(ConfigLoader.CONFIG_ENV).isBlank()) {
       file = Path.of(environment.get(ConfigLoader.CONFIG_ENV));
     }
     if (file != null && !file.isAbsolute()) {
-      file = project.getBasedir().toPath().resolve(file);
+      file = basedir.resolve(file);
     }
     try {
       return ConfigLoader.load(file, environment, flags);

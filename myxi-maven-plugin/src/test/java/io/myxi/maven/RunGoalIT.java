@@ -41,7 +41,7 @@ class RunGoalIT {
   @BeforeEach
   void createWorkDirectory() throws IOException {
     Files.createDirectories(Path.of("target"));
-    work = Files.createTempDirectory(Path.of("target"), "run-goal-");
+    work = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "run-goal-");
   }
 
   @AfterEach
@@ -56,18 +56,7 @@ class RunGoalIT {
     Path project = copySample();
     Path log = work.resolve("mvn.log");
     String prefix = RabbitMqFixture.unique("mvnrun") + ".";
-    List<String> command = new ArrayList<>(List.of(
-        mavenExecutable(), "-B", "-o", "-ntp",
-        "-s", settings().toString(),
-        "-Dmaven.repo.local=" + privateRepository(),
-        // The mirror is a file: URL; offline mode may still read it.
-        "-Daether.offline.protocols=file",
-        "-Dmyxi.port=0", "-Dmyxi.bind_address=127.0.0.1",
-        "-Dmyxi.admin.port=0", "-Dmyxi.admin.bind_address=127.0.0.1",
-        "-Dmyxi.broker.url=" + RabbitMqFixture.uri(),
-        "-Dmyxi.exchange_prefix=" + prefix,
-        "myxi:run"));
-    maven = new ProcessBuilder(command).directory(project.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    maven = startMaven(project, log, "-Dmyxi.exchange_prefix=" + prefix, "myxi:run");
 
     Matcher ready = await().atMost(START_TIMEOUT).pollInterval(Duration.ofMillis(200))
         .until(() -> {
@@ -95,6 +84,34 @@ class RunGoalIT {
         .containsPattern("Node \\S+ draining: closing 1 sessions")
         .contains("Myxi node stopped")
         .contains("BUILD SUCCESS");
+  }
+
+  @Test
+  void theFullCoordinatesWorkTooAndABadConfigurationFailsTheBuildNamingTheKey() throws Exception {
+    Path project = copySample();
+    Path log = work.resolve("mvn.log");
+    String version = System.getProperty("myxi.version", "0.1.0");
+    maven = startMaven(project, log, "-Dmyxi.shutdown_window=soon", "io.myxi:myxi-maven-plugin:" + version + ":run");
+
+    assertThat(maven.waitFor(3, TimeUnit.MINUTES)).as("mvn ends").isTrue();
+    String output = read(log);
+    assertThat(maven.exitValue()).as("exit code; output:\n%s", output).isEqualTo(1);
+    assertThat(output).contains("invalid Myxi configuration").containsPattern("shutdown_window.*soon").contains("BUILD FAILURE");
+  }
+
+  /** mvn offline on the copied sample, the private repository, a free port and the test broker. */
+  private Process startMaven(Path project, Path log, String... arguments) throws IOException {
+    List<String> command = new ArrayList<>(List.of(
+        mavenExecutable(), "-B", "-o", "-ntp", "-Dstyle.color=never",
+        "-s", settings().toString(),
+        "-Dmaven.repo.local=" + privateRepository(),
+        // The mirror is a file: URL; offline mode may still read it.
+        "-Daether.offline.protocols=file",
+        "-Dmyxi.port=0", "-Dmyxi.bind_address=127.0.0.1",
+        "-Dmyxi.admin.port=0", "-Dmyxi.admin.bind_address=127.0.0.1",
+        "-Dmyxi.broker.url=" + RabbitMqFixture.uri()));
+    command.addAll(List.of(arguments));
+    return new ProcessBuilder(command).directory(project.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
   }
 
   private Path copySample() throws IOException {
