@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The admin listener: {@code POST /publish}, {@code GET /status}, {@code /metrics}, {@code /health},
- * {@code /ready} and {@code /myxi.js}, on {@link AdminHttp} (bounded request time, connection caps).
+ * {@code /ready}, {@code /myxi.js} and the dashboard ({@link DashboardHandler}), on {@link AdminHttp} (bounded request time, connection caps).
  *
  * <p>Threads: {@code /health}, {@code /ready} and the client scripts are answered on the
  * connection's own thread, at once; {@code /publish}, {@code /status} and {@code /metrics} run on
@@ -94,6 +94,7 @@ final class AdminServer {
   private final AtomicInteger pooledInFlight = new AtomicInteger();
   /** Host header values accepted without a token (lower case); empty when a token is required. */
   private final Set<String> allowedHosts = new LinkedHashSet<>();
+  private final DashboardHandler dashboard;
 
   AdminServer(Config config, MyxiServer server, Metrics metrics) throws IOException {
     this.config = config;
@@ -101,6 +102,7 @@ final class AdminServer {
     this.myxi = server.myxi();
     this.metrics = metrics;
     this.mapper = myxi.objectMapper();
+    this.dashboard = new DashboardHandler(server);
     String configured = config.string(ConfigKeys.ADMIN_TOKEN);
     this.token = configured == null || configured.isEmpty() ? null : configured.getBytes(StandardCharsets.UTF_8);
     AdminHttp.Limits limits = new AdminHttp.Limits(config.duration(ConfigKeys.ADMIN_REQUEST_TIMEOUT), config.integer(ConfigKeys.ADMIN_MAX_CONNECTIONS),
@@ -192,6 +194,18 @@ final class AdminServer {
         case "/myxi.mjs" -> {
           if (requireMethod(exchange, method, "GET")) {
             serveClient(exchange, CLIENT_MODULE_RESOURCE);
+          }
+        }
+        case "/dashboard" -> {
+          if (requireMethod(exchange, method, "GET")) {
+            exchange.headers.putAll(DashboardHandler.PAGE_HEADERS);
+            send(exchange, 200, "text/html; charset=utf-8", dashboard.page());
+          }
+        }
+        case "/dashboard.json" -> {
+          if (requireMethod(exchange, method, "GET") && sameSite(exchange) && authorized(exchange)) {
+            exchange.headers.put("Cache-Control", "no-store");
+            send(exchange, 200, "application/json", dashboard.json());
           }
         }
         case "/status" -> {

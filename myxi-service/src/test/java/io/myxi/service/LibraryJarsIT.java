@@ -38,7 +38,7 @@ class LibraryJarsIT {
           "io/micrometer/prometheusmetrics/PrometheusMeterRegistry.class",
           "com/fasterxml/jackson/dataformat/yaml/YAMLFactory.class", "com/rabbitmq/client/Connection.class",
           "org/java_websocket/server/WebSocketServer.class", "io/myxi/service/logback-default.xml",
-          "io/myxi/service/myxi-version.properties", "io/myxi/client/myxi.global.js");
+          "io/myxi/service/myxi-version.properties", "io/myxi/client/myxi.global.js", "io/myxi/server/dashboard.html");
       assertThat(jar.getManifest().getMainAttributes().getValue("Main-Class")).isEqualTo("io.myxi.service.Main");
     }
   }
