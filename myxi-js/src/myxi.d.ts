@@ -136,6 +136,10 @@ export interface SubscriptionEvents {
   Error: [payload: any, frame: Frame];
   Retrying: [info: { error: MyxiError; attempt: number; delayMs: number }];
   MissedEvents: [payload: { from: number; to: number; reason: string }, frame: Frame];
+  /** History: what was missed since the last position was replayed (before this), exactly once. */
+  Recovered: [payload: any, frame: Frame];
+  /** History: what was missed cannot be replayed (reload); then live from the new position. */
+  NotRecovered: [details: { exchange: string; routing_key: string; reason: 'too_old' | 'epoch' | 'no_history' | 'unavailable' | string }, frame: Frame];
   /** Every app event of this subscription. */
   '*': [payload: any, frame: Frame];
 }
@@ -175,6 +179,12 @@ export declare class Connection {
   listenerCount(event: string): number;
 }
 
+/** A position on an exchange with history: the event's offset in the stream and its tag (docs/delivery.md). */
+export interface Position {
+  o: number;
+  t: string;
+}
+
 export declare class Subscription {
   private constructor();
   readonly connection: Connection;
@@ -183,6 +193,8 @@ export declare class Subscription {
   readonly key: string;
   readonly state: SubscriptionState;
   readonly subscribed: boolean;
+  /** On an exchange with history: the last position seen (sent back on every resubscribe), or null. */
+  readonly position: Position | null;
   /** Stops this handle's events at once; resolves (never rejects) when the subscription is gone. */
   unsubscribe(): Promise<void>;
 

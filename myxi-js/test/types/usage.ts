@@ -52,6 +52,9 @@ widget.on('Retrying', ({ error, attempt, delayMs }) => console.log(error.code, a
 widget.on('*', (payload, frame) => console.log(frame.event, payload));
 const subscriptionState: SubscriptionState = widget.state;
 const live: boolean = widget.subscribed;
+const last: { o: number; t: string } | null = widget.position;
+widget.on('Recovered', (payload) => console.log(payload.recovered, last?.o));
+widget.on('NotRecovered', ({ reason, routing_key }) => console.log(reason.toUpperCase(), routing_key));
 const done: Promise<void> = widget.unsubscribe();
 const all: Subscription[] = connection.subscriptions();
 connection.disconnect();

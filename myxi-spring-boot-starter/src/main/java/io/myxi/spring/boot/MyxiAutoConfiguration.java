@@ -151,5 +151,11 @@ public class MyxiAutoConfiguration {
       builder.exchange(name, authorizer);
       return this;
     }
+
+    @Override
+    public Registrar exchange(String name, Authorizer authorizer, io.myxi.Retention retention) {
+      builder.exchange(name, authorizer, retention);
+      return this;
+    }
   }
 }
