@@ -73,8 +73,10 @@ final class ConfigChecks {
     for (ConfigKey key : ConfigKeys.ALL) {
       Config.Entry entry = config.entry(key.name());
       boolean fromFile = entry.source() == Source.FILE;
-      boolean secret = key.secret() && entry.value() instanceof String text && !text.isEmpty()
-          && (!key.name().equals(ConfigKeys.BROKER_URL) || !RabbitMqBroker.redactUri(text).equals(text));
+      // broker.url is a list (a cluster's nodes): a secret if any of its URIs holds a password.
+      List<?> values = entry.value() instanceof List<?> list ? list : entry.value() == null ? List.of() : List.of(entry.value());
+      boolean secret = key.secret() && values.stream().anyMatch(value -> value instanceof String text && !text.isEmpty()
+          && (!key.name().equals(ConfigKeys.BROKER_URL) || !RabbitMqBroker.redactUri(text).equals(text)));
       if (fromFile && secret) {
         secrets.add(key.name());
       }

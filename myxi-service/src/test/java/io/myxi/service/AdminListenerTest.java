@@ -146,7 +146,11 @@ class AdminListenerTest {
 
   @Test
   void health_answers_while_every_publish_thread_waits_for_an_absent_broker() throws Exception {
-    StandaloneNode node = harness.start(Map.of("exchanges", "news=public", "broker.url", "amqp://guest:guest@127.0.0.1:1/", "broker.publish_timeout", "5s"));
+    // A broker that accepts TCP and never answers: a publish waits its whole timeout (a refused
+    // port would fail it at once and never fill the pool).
+    java.net.ServerSocket silentBroker = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+    StandaloneNode node = harness.start(Map.of("exchanges", "news=public", "broker.url", "amqp://guest:guest@127.0.0.1:" + silentBroker.getLocalPort() + "/",
+        "broker.publish_timeout", "2s"));
     assertThat(get(node, "/health", null).statusCode()).isEqualTo(200); // Warm: the first call loads classes.
     List<CompletableFuture<HttpResponse<String>>> publishes = new ArrayList<>();
     ExecutorService callers = Executors.newFixedThreadPool(8);
@@ -171,6 +175,7 @@ class AdminListenerTest {
       assertThat(publish.get().statusCode()).isEqualTo(503);
     }
     callers.shutdown();
+    silentBroker.close();
   }
 
   @Test

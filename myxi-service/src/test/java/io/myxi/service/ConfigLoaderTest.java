@@ -320,9 +320,9 @@ class ConfigLoaderTest {
   void warnings_name_what_a_public_facing_node_lacks_and_go_when_it_is_set() throws Exception {
     assertThat(ConfigChecks.warningsOf(ConfigLoader.load(null, Map.of(), Map.of("bind_address", "127.0.0.1")))).isEmpty();
     List<String> open = ConfigChecks.warningsOf(ConfigLoader.load(null, Map.of(), Map.of()));
-    assertThat(open).anyMatch(warning -> warning.startsWith("limits.max_connections is 0 (no cap) on a public-facing node"))
+    assertThat(open).anyMatch(warning -> warning.startsWith("limits.max_connections_per_address is 0 (no cap) on a public-facing node"))
         .anyMatch(warning -> warning.startsWith("authentication_timeout is 0"));
-    Path profile = file("limits:\n  max_connections: 10000\nauthentication_timeout: 10s\n");
+    Path profile = file("limits:\n  max_connections: 10000\n  max_connections_per_address: 50\nauthentication_timeout: 10s\n");
     List<String> set = ConfigChecks.warningsOf(ConfigLoader.load(profile, Map.of(), Map.of()));
     assertThat(set).noneMatch(warning -> warning.startsWith("limits.max_connections ") || warning.startsWith("authentication_timeout"));
   }
