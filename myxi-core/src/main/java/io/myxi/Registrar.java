@@ -26,4 +26,13 @@ public interface Registrar {
    * #exchange(String, Authorizer)}.
    */
   Registrar exchange(String name, Authorizer authorizer, Retention history);
+
+  /**
+   * {@code target} seen as a {@link Registrar} only: what a plug-in ({@code MyxiSetup}) is handed,
+   * so it cannot cast it back to the {@link Myxi.Builder} and swap the broker or the options the
+   * host chose. Registrations are forwarded as they are (and refused as the target refuses them).
+   */
+  static Registrar viewOf(Registrar target) {
+    return new RegistrarView(target);
+  }
 }

@@ -5,6 +5,7 @@ import com.rabbitmq.client.ConnectionFactory;
 import io.myxi.Authorizer;
 import io.myxi.Myxi;
 import io.myxi.MyxiSetup;
+import io.myxi.Registrar;
 import io.myxi.broker.Broker;
 import io.myxi.broker.InProcessBroker;
 import io.myxi.broker.RabbitMqBroker;
@@ -212,7 +213,7 @@ public final class StandaloneNode {
     for (MyxiSetup setup : setups) {
       String name = setup.getClass().getName();
       try {
-        setup.configure(new SetupRegistrar(builder));
+        setup.configure(Registrar.viewOf(builder));
       } catch (Exception | LinkageError e) {
         throw new ConfigException("setup " + name + " failed: " + e);
       }

@@ -103,21 +103,7 @@ public final class Publisher {
 
   /** See {@link io.myxi.broker.Broker#publish}: {@link #publishAsync} and a bounded wait for its result. */
   public void publish(String exchange, String routingKey, byte[] body, Duration timeout) {
-    CompletableFuture<Void> done = publishAsync(exchange, routingKey, body, timeout);
-    try {
-      // The future itself ends by the deadline; the extra second only guards against a bug there.
-      done.get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
-    } catch (TimeoutException e) {
-      throw new BrokerException(noConfirmMessage(timeout));
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof BrokerException brokerException) {
-        throw brokerException;
-      }
-      throw new BrokerException("publish failed: " + AmqpSupport.rootMessage(e.getCause()), e.getCause());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new BrokerException("interrupted while publishing", e);
-    }
+    awaitConfirm(publishAsync(exchange, routingKey, body, timeout), timeout);
   }
 
   /**
@@ -125,8 +111,13 @@ public final class Publisher {
    * stream by its name (declared once per connection), mandatory, and confirmed like any publish.
    */
   public void publishToHistory(String stream, Retention retention, String routingKey, byte[] body, Duration timeout) {
-    CompletableFuture<Void> done = publishPending(List.of(new Broker.Message(stream, routingKey, body)), timeout, retention);
+    awaitConfirm(publishToHistoryAsync(stream, retention, routingKey, body, timeout), timeout);
+  }
+
+  /** Waits for a publish's future, which itself ends by its deadline, and rethrows its failure. */
+  private void awaitConfirm(CompletableFuture<Void> done, Duration timeout) {
     try {
+      // The extra second only guards against a bug in the deadline.
       done.get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
       throw new BrokerException(noConfirmMessage(timeout));

@@ -1,7 +1,5 @@
 package io.myxi.spring.boot;
 
-import io.myxi.ActionHandler;
-import io.myxi.Authorizer;
 import io.myxi.Myxi;
 import io.myxi.MyxiSetup;
 import io.myxi.Registrar;
@@ -63,7 +61,7 @@ public class MyxiAutoConfiguration {
         .broker(broker)
         .exchangePrefix(properties.getExchangePrefix())
         .publishTimeout(properties.getPublishTimeout());
-    Registrar registrar = new RegistrarOnly(builder);
+    Registrar registrar = Registrar.viewOf(builder);
     for (MyxiSetup setup : setups.orderedStream().toList()) {
       try {
         setup.configure(registrar);
@@ -129,33 +127,6 @@ public class MyxiAutoConfiguration {
     @ConditionalOnMissingBean
     MyxiServerLifecycle myxiServerLifecycle(MyxiServer server) {
       return new MyxiServerLifecycle(server);
-    }
-  }
-
-  /** The builder seen as a {@link Registrar} only, so a setup cannot swap the broker or options. */
-  private record RegistrarOnly(Myxi.Builder builder) implements Registrar {
-    @Override
-    public Registrar action(String name, ActionHandler handler) {
-      builder.action(name, handler);
-      return this;
-    }
-
-    @Override
-    public Registrar authenticatedAction(String name, ActionHandler handler) {
-      builder.authenticatedAction(name, handler);
-      return this;
-    }
-
-    @Override
-    public Registrar exchange(String name, Authorizer authorizer) {
-      builder.exchange(name, authorizer);
-      return this;
-    }
-
-    @Override
-    public Registrar exchange(String name, Authorizer authorizer, io.myxi.Retention retention) {
-      builder.exchange(name, authorizer, retention);
-      return this;
     }
   }
 }

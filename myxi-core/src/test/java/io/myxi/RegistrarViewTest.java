@@ -1,18 +1,15 @@
-package io.myxi.service;
+package io.myxi;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.myxi.Authorizer;
-import io.myxi.Myxi;
-import io.myxi.Registrar;
 import org.junit.jupiter.api.Test;
 
-class SetupRegistrarTest {
+class RegistrarViewTest {
   @Test
   void registers_on_the_builder_without_handing_it_out() {
     Myxi.Builder builder = Myxi.builder();
-    Registrar registrar = new SetupRegistrar(builder);
+    Registrar registrar = Registrar.viewOf(builder);
 
     Registrar chained = registrar.action("A", request -> {}).authenticatedAction("B", request -> {}).exchange("news", Authorizer.allowAll());
 
@@ -26,7 +23,7 @@ class SetupRegistrarTest {
 
   @Test
   void a_name_registered_twice_is_refused_as_on_the_builder() {
-    Registrar registrar = new SetupRegistrar(Myxi.builder().exchange("news", Authorizer.allowAll()));
+    Registrar registrar = Registrar.viewOf(Myxi.builder().exchange("news", Authorizer.allowAll()));
 
     assertThatThrownBy(() -> registrar.exchange("news", Authorizer.allowAll())).isInstanceOf(IllegalArgumentException.class);
   }
