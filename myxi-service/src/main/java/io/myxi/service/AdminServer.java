@@ -92,8 +92,7 @@ final class AdminServer {
   private final ExecutorService threads;
   /** Requests running on {@link #threads} now (tests wait on it). */
   private final AtomicInteger pooledInFlight = new AtomicInteger();
-  /** Host header values accepted without a token (lower case); empty when a token is required. */
-  private final Set<String> allowedHosts = new LinkedHashSet<>();
+  private final CrossSiteRules crossSite;
   private final DashboardHandler dashboard;
 
   AdminServer(Config config, MyxiServer server, Metrics metrics) throws IOException {
@@ -110,24 +109,7 @@ final class AdminServer {
     this.http = new AdminHttp(new InetSocketAddress(config.string(ConfigKeys.ADMIN_BIND_ADDRESS), config.integer(ConfigKeys.ADMIN_PORT)), limits, this::dispatch);
     AtomicInteger numbers = new AtomicInteger();
     this.threads = Executors.newFixedThreadPool(4, runnable -> AdminHttp.daemon(runnable, "myxi-admin-" + numbers.incrementAndGet()));
-    allowedHosts.addAll(expectedHosts(config.string(ConfigKeys.ADMIN_BIND_ADDRESS), http.port(), config.list(ConfigKeys.ADMIN_ALLOWED_HOSTS)));
-  }
-
-  /**
-   * The Host values that name this listener: its address and the loopback names, with its port
-   * (and without, for a client that leaves the port out), plus the configured ones as written.
-   */
-  static Set<String> expectedHosts(String bindAddress, int port, List<String> configured) {
-    Set<String> hosts = new LinkedHashSet<>();
-    List<String> names = new ArrayList<>(List.of("localhost", "127.0.0.1", "[::1]"));
-    String bind = bindAddress.contains(":") && !bindAddress.startsWith("[") ? "[" + bindAddress + "]" : bindAddress;
-    names.add(bind);
-    for (String name : names) {
-      hosts.add(name.toLowerCase(Locale.ROOT));
-      hosts.add(name.toLowerCase(Locale.ROOT) + ":" + port);
-    }
-    configured.forEach(host -> hosts.add(host.toLowerCase(Locale.ROOT)));
-    return hosts;
+    this.crossSite = new CrossSiteRules(config.string(ConfigKeys.ADMIN_BIND_ADDRESS), http.port(), config.list(ConfigKeys.ADMIN_ALLOWED_HOSTS), token != null);
   }
 
   void start() {
@@ -240,31 +222,19 @@ final class AdminServer {
    * token guards the listener, a {@code Host} that does not name it (a DNS-rebound page).
    */
   private boolean sameSite(Exchange exchange) throws IOException {
-    Request request = exchange.request;
-    String fetchSite = request.header("Sec-Fetch-Site");
-    if (request.header("Origin") != null || "cross-site".equalsIgnoreCase(fetchSite) || "same-site".equalsIgnoreCase(fetchSite)) {
-      error(exchange, 403, Errors.CROSS_SITE_REQUEST, "requests from web pages are refused (Origin or Sec-Fetch-Site present)");
-      return false;
-    }
-    if (token == null) {
-      String host = request.header("Host");
-      if (host == null || !allowedHosts.contains(host.toLowerCase(Locale.ROOT))) {
-        error(exchange, 421, Errors.HOST_NOT_ALLOWED, "the Host header does not name this listener (add it to admin.allowed_hosts)");
-        return false;
-      }
-    }
-    return true;
+    return accepted(exchange, crossSite.pageOrForeignHost(exchange.request));
   }
 
-  /** A page can POST text/plain or a form without a preflight, never application/json. */
   private boolean jsonBody(Exchange exchange) throws IOException {
-    String contentType = exchange.request.header("Content-Type");
-    String mediaType = contentType == null ? "" : contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
-    if (!mediaType.equals("application/json")) {
-      error(exchange, 415, Errors.UNSUPPORTED_MEDIA_TYPE, "send the body as Content-Type: application/json");
-      return false;
+    return accepted(exchange, CrossSiteRules.notJson(exchange.request));
+  }
+
+  private boolean accepted(Exchange exchange, CrossSiteRules.Refusal refusal) throws IOException {
+    if (refusal == null) {
+      return true;
     }
-    return true;
+    error(exchange, refusal.status(), refusal.code(), refusal.message());
+    return false;
   }
 
   private static String printable(String text) {
