@@ -28,7 +28,7 @@ for s in $SCENARIOS; do
     # Issue 11 (docs/performance.md, "Per-event cost"): the same points against the Socket.IO peer in the same run.
     s1io) run s1 --paired-baseline --with-socketio --node-jar "$NODE_JAR" --clients 1000,5000 --rates 50 $W ;;
     s2io) run s2 --with-socketio --node-jar "$NODE_JAR" --clients 2000 --rates 10000 $W ;;
-    s3io) run s3 --with-socketio --node-jar "$NODE_JAR" --clients 2000 --warmup 5 --runs 3 --churn-duration 20 ;;
+    s3io) for n in 2000 5000; do run s3 --with-socketio --own-keys --node-jar "$NODE_JAR" --clients $n --warmup 5 --runs 3 --churn-duration 20; done ;;
     publish) run publish --events 200000 --batch 1,100 --runs 3 ;;
     s5) run s5 --node-jar "$NODE_JAR" --warmup 5 $S5 --runs 3 --payload-pad 1024 --client-rcvbuf 65536 ;;
     *) echo "unknown scenario $s" >&2 ;;

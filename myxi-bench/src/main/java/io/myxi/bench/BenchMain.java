@@ -206,6 +206,9 @@ public final class BenchMain implements Callable<Integer> {
         double hold;
         @Option(names = WITH_SOCKET_IO, description = "Also run the Socket.IO peer in every round, right before or after the target.")
         boolean withSocketIo;
+        @Option(names = "--own-keys", description = "Each storm client also subscribes to a key of its own (one new binding per client), "
+                + "as per-user notifications do (default: the broadcast key only).")
+        boolean ownKeys;
 
         @Override
         public Integer call() {
@@ -213,7 +216,7 @@ public final class BenchMain implements Callable<Integer> {
                 for (int r = 1; r <= o.runs; r++) {
                     int run = r;
                     sideBySide(o, withSocketIo, run, () -> guarded(h, "S3", "clients=" + clients, run,
-                            () -> h.stormChurn(run, clients, stormConcurrency, rate, churnRate, churnDuration, hold)));
+                            () -> h.stormChurn(run, clients, stormConcurrency, rate, churnRate, churnDuration, hold, ownKeys)));
                 }
                 return finish(h);
             }
@@ -326,7 +329,7 @@ public final class BenchMain implements Callable<Integer> {
                                 () -> h.load("S2", "clients=keys=5000,rate=1000/s", run, 5000, 5000, 1000, 0));
                     }
                     if (!skip.contains("S3")) {
-                        guarded(h, "S3", "clients=5000", run, () -> h.stormChurn(run, 5000, 1000, 10, 100, churnDuration, 0.5));
+                        guarded(h, "S3", "clients=5000", run, () -> h.stormChurn(run, 5000, 1000, 10, 100, churnDuration, 0.5, false));
                     }
                     if (!skip.contains("S4")) {
                         guarded(h, "S4", "clients=10000", run, () -> h.idle(run, 10000, false, idle));

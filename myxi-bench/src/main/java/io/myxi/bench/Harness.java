@@ -632,13 +632,13 @@ public final class Harness implements AutoCloseable {
     // ------------------------------------------------------------------ S3 connect storm + churn
 
     Map<String, Object> stormChurn(int index, int clients, int stormConcurrency, double rate, double churnRate,
-                                   double churnSeconds, double holdSeconds) throws Exception {
-        return measured(() -> stormChurnOnce(index, clients, stormConcurrency, rate, churnRate, churnSeconds, holdSeconds));
+                                   double churnSeconds, double holdSeconds, boolean ownKeys) throws Exception {
+        return measured(() -> stormChurnOnce(index, clients, stormConcurrency, rate, churnRate, churnSeconds, holdSeconds, ownKeys));
     }
 
     private Map<String, Object> stormChurnOnce(int index, int clients, int stormConcurrency, double rate, double churnRate,
-                                               double churnSeconds, double holdSeconds) throws Exception {
-        String variant = "clients=" + clients + ",churn=" + fmt(churnRate) + "/s";
+                                               double churnSeconds, double holdSeconds, boolean ownKeys) throws Exception {
+        String variant = "clients=" + clients + (ownKeys ? ",own-keys" : "") + ",churn=" + fmt(churnRate) + "/s";
         try (Run run = new Run("S3", variant, index)) {
             String bcast = run.prefix + "all";
             String[] keys = {bcast};
@@ -646,10 +646,13 @@ public final class Harness implements AutoCloseable {
             LoadMetrics churnM = new LoadMetrics();
             List<BenchClient> all = new ArrayList<>(clients);
             for (int i = 0; i < clients; i++) {
-                all.add(new BenchClient(i, o.token, keys, false, base, protocol()));
+                // With own keys the broadcast key stays first: the events measured are published to it.
+                String[] clientKeys = ownKeys ? new String[] {bcast, run.prefix + "u" + i} : keys;
+                all.add(new BenchClient(i, o.token, clientKeys, false, base, protocol()));
             }
             Map<String, Object> config = new LinkedHashMap<>();
             config.put("clients", clients);
+            config.put("own_keys", ownKeys);
             config.put("storm_concurrency", stormConcurrency);
             config.put("rate_per_s", rate);
             config.put("churn_per_s", churnRate);

@@ -74,7 +74,7 @@ class NodeKillTest {
     return RabbitMqFixture.bindings().stream().filter(row -> row[0].equals(exchange)).map(row -> row[1]).distinct().toList();
   }
 
-  private static int readyPort(Process child) throws Exception {
+  static int readyPort(Process child) throws Exception {
     BufferedReader output = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
     StringBuilder seen = new StringBuilder();
     long deadline = System.nanoTime() + WAIT.toNanos();
