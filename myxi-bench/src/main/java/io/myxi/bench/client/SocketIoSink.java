@@ -42,8 +42,14 @@ public final class SocketIoSink implements Publisher.Sink, WebSocket.Listener {
         send("42[\"pub\",\"" + key + "\"," + new String(body, StandardCharsets.UTF_8) + "]");
     }
 
-    private synchronized void send(String text) {
-        ws.sendText(text, true).join();
+    private void send(String text) {
+        send(ws, text);
+    }
+
+    // The listener passes its own WebSocket: the open packet can arrive before buildAsync has
+    // completed and set the field (the first run of a session then never connected).
+    private synchronized void send(WebSocket socket, String text) {
+        socket.sendText(text, true).join();
     }
 
     @Override
@@ -59,9 +65,9 @@ public final class SocketIoSink implements Publisher.Sink, WebSocket.Listener {
             partial.setLength(0);
             if (msg.equals("2")) {
                 // Off the listener thread: a publish may hold the lock.
-                CompletableFuture.runAsync(() -> send("3"));
+                CompletableFuture.runAsync(() -> send(webSocket, "3"));
             } else if (msg.startsWith("0{")) {
-                CompletableFuture.runAsync(() -> send("40"));
+                CompletableFuture.runAsync(() -> send(webSocket, "40"));
             } else if (msg.startsWith("40")) {
                 connected.complete(null);
             }
