@@ -37,7 +37,6 @@ public final class ConfigLoader {
   private static final Set<String> OTHER_ENV = Set.of(CONFIG_ENV, "MYXI_ADMIN_URL");
   private static final Set<String> EXCHANGE_FIELDS = Set.of("access", "url", "timeout", "cache_ttl", "history");
   private static final Set<String> HISTORY_FIELDS = Set.of("max_age", "max_bytes");
-  private static final java.util.regex.Pattern SIZE = java.util.regex.Pattern.compile("(\\d{1,15})\\s*(b|kb|mb|gb|tb|kib|mib|gib|tib)?");
 
   private final List<String> problems = new ArrayList<>();
 
@@ -263,6 +262,16 @@ public final class ConfigLoader {
         }
         return parsed;
       }
+      case SIZE: {
+        Long parsed = Sizes.parse(text);
+        if (parsed == null) {
+          problems.add(key.name() + ": expected a size such as 64MB, 512MiB or 0 (B, KB, MB, GB, TB, KiB, MiB, GiB, TiB)" + where + ", got '" + text + "'");
+        } else if (parsed < key.min() || parsed > key.max()) {
+          problems.add(key.name() + ": must be in " + key.min() + ".." + key.max() + " bytes" + where + ", got " + parsed);
+          return null;
+        }
+        return parsed;
+      }
       case CHOICE:
         for (String choice : key.choices()) {
           if (choice.equalsIgnoreCase(text)) {
@@ -407,23 +416,11 @@ public final class ConfigLoader {
     Long maxBytes = null;
     JsonNode bytes = node.get("max_bytes");
     if (bytes != null && !bytes.isNull()) {
-      java.util.regex.Matcher matcher = SIZE.matcher(bytes.asText().trim().toLowerCase(java.util.Locale.ROOT));
-      if (!bytes.isValueNode() || !matcher.matches() || Long.parseLong(matcher.group(1)) == 0) {
+      maxBytes = bytes.isValueNode() ? Sizes.parse(bytes.asText()) : null;
+      if (maxBytes == null || maxBytes == 0) {
         problems.add(path + ".max_bytes: expected a size such as 500MB or 1GB (" + origin + "), got '" + bytes.asText() + "'");
         return null;
       }
-      long unit = switch (matcher.group(2) == null ? "b" : matcher.group(2)) {
-        case "kb" -> 1000L;
-        case "mb" -> 1000L * 1000;
-        case "gb" -> 1000L * 1000 * 1000;
-        case "tb" -> 1000L * 1000 * 1000 * 1000;
-        case "kib" -> 1L << 10;
-        case "mib" -> 1L << 20;
-        case "gib" -> 1L << 30;
-        case "tib" -> 1L << 40;
-        default -> 1L;
-      };
-      maxBytes = Math.multiplyExact(Long.parseLong(matcher.group(1)), unit);
     }
     if (maxAge == null && maxBytes == null) {
       problems.add(path + ": needs max_age, max_bytes or both (" + origin + ")");
@@ -513,6 +510,7 @@ public final class ConfigLoader {
       case DECIMAL -> "a number";
       case BOOLEAN -> "true or false";
       case DURATION -> "a duration such as 10s";
+      case SIZE -> "a size such as 64MB";
       case LIST -> "a list";
       case CHOICE -> "one of " + String.join(", ", key.choices());
       default -> "a string";
