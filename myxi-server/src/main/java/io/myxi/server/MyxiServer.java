@@ -6,15 +6,10 @@ import io.myxi.server.internal.Node;
 import io.myxi.server.internal.ServerSettings;
 import io.myxi.server.internal.transport.TransportSettings;
 import io.myxi.server.internal.transport.WebSocketTransport;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.time.Duration;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -100,12 +95,12 @@ public final class MyxiServer implements AutoCloseable {
     }
   }
 
-  /** The bound port (useful with port 0). */
   /** Logs the summary of refused Origins now rather than at the next minute (tests). */
   String logRefusedOrigins() {
     return transport.logRefusedOrigins();
   }
 
+  /** The bound port (useful with port 0). */
   public int port() {
     return transport.getPort();
   }
@@ -241,33 +236,7 @@ public final class MyxiServer implements AutoCloseable {
   /** Builds a {@link MyxiServer}. Every setting has a default; see docs/configuration.md. */
   public static final class Builder {
     private final Myxi myxi;
-    private int port = DEFAULT_PORT;
-    private String bindAddress;
-    private NodeListener listener = NodeListener.NONE;
-    private Duration reauthorizeInterval = Duration.ofSeconds(60);
-    private Duration connectionLostTimeout = Duration.ofSeconds(60);
-    private Duration shutdownWindow = Duration.ofSeconds(5);
-    private Duration bindTimeout = Duration.ofSeconds(10);
-    private int maxMessageBytes = 64 * 1024;
-    private long maxBufferedBytes = 1024 * 1024;
-    private long historyWindowBytes = 64L * 1024 * 1024;
-    private int maxSubscriptionsPerSession = 1000;
-    private int maxConnections = DEFAULT_MAX_CONNECTIONS;
-    private int maxConnectionsPerAddress;
-    private int maxBindings = DEFAULT_MAX_BINDINGS;
-    private double actionsPerSecond = 50;
-    private int actionBurst = 200;
-    private double bindsPerSecond = 50;
-    private int bindBurst = 200;
-    private Duration authenticationTimeout = Duration.ZERO;
-    private Duration handshakeTimeout = Duration.ofSeconds(10);
-    private int maxHandshakeBytes = 32 * 1024;
-    private int acceptBacklog = 4096;
-    private final Set<String> allowedOrigins = new LinkedHashSet<>();
-    private boolean allowMissingOrigin = true;
-    private final Set<InetAddress> trustedProxies = new LinkedHashSet<>();
-    private int workerThreads = 16;
-    private SSLContext sslContext;
+    private final ServerOptions options = new ServerOptions();
 
     private Builder(Myxi myxi) {
       this.myxi = Objects.requireNonNull(myxi, "myxi == null");
@@ -275,16 +244,13 @@ public final class MyxiServer implements AutoCloseable {
 
     /** TCP port; 0 picks a free one. Default 5005. */
     public Builder port(int port) {
-      if (port < 0 || port > 65535) {
-        throw new IllegalArgumentException("port must be in 0..65535: " + port);
-      }
-      this.port = port;
+      options.port(port);
       return this;
     }
 
     /** Address to listen on. Default: every interface. */
     public Builder bindAddress(String address) {
-      this.bindAddress = Objects.requireNonNull(address, "address == null");
+      options.bindAddress(address);
       return this;
     }
 
@@ -293,13 +259,13 @@ public final class MyxiServer implements AutoCloseable {
      * {@link NodeListener} for its contract. Default: none.
      */
     public Builder listener(NodeListener listener) {
-      this.listener = Objects.requireNonNull(listener, "listener == null");
+      options.listener(listener);
       return this;
     }
 
     /** How often every subscription is authorized again; zero disables. Default 60 s. */
     public Builder reauthorizeInterval(Duration interval) {
-      this.reauthorizeInterval = notNegative(interval, "reauthorizeInterval");
+      options.reauthorizeInterval(interval);
       return this;
     }
 
@@ -311,31 +277,31 @@ public final class MyxiServer implements AutoCloseable {
 
     /** A client silent (no pong) for this long is disconnected. Default 60 s, at least 1 s. */
     public Builder connectionLostTimeout(Duration timeout) {
-      this.connectionLostTimeout = positive(timeout, "connectionLostTimeout");
+      options.connectionLostTimeout(timeout);
       return this;
     }
 
     /** Sessions are closed spread over this window on stop. Default 5 s. */
     public Builder shutdownWindow(Duration window) {
-      this.shutdownWindow = notNegative(window, "shutdownWindow");
+      options.shutdownWindow(window);
       return this;
     }
 
     /** Longest wait for the broker to confirm a binding before Subscribe fails. Default 10 s. */
     public Builder bindTimeout(Duration timeout) {
-      this.bindTimeout = positive(timeout, "bindTimeout");
+      options.bindTimeout(timeout);
       return this;
     }
 
     /** Largest incoming message; larger closes with 1009 before buffering. Default 64 KiB. */
     public Builder maxMessageBytes(int bytes) {
-      this.maxMessageBytes = atLeast(bytes, 256, "maxMessageBytes");
+      options.maxMessageBytes(bytes);
       return this;
     }
 
     /** Outgoing bytes a session may have waiting; past it, close 4001. Default 1 MiB. */
     public Builder maxBufferedBytes(long bytes) {
-      this.maxBufferedBytes = atLeast(bytes, 1024, "maxBufferedBytes");
+      options.maxBufferedBytes(bytes);
       return this;
     }
 
@@ -345,13 +311,13 @@ public final class MyxiServer implements AutoCloseable {
      * read. Default 64 MiB; older positions are read from the stream. See docs/delivery.md.
      */
     public Builder historyWindowBytes(long bytes) {
-      this.historyWindowBytes = atLeast(bytes, 0, "historyWindowBytes");
+      options.historyWindowBytes(bytes);
       return this;
     }
 
     /** Subscriptions one session may hold. Default 1000. */
     public Builder maxSubscriptionsPerSession(int count) {
-      this.maxSubscriptionsPerSession = atLeast(count, 1, "maxSubscriptionsPerSession");
+      options.maxSubscriptionsPerSession(count);
       return this;
     }
 
@@ -360,10 +326,7 @@ public final class MyxiServer implements AutoCloseable {
      * #DEFAULT_MAX_CONNECTIONS}; 0 removes the cap.
      */
     public Builder maxConnections(int count) {
-      if (count < 0) {
-        throw new IllegalArgumentException("maxConnections must not be negative: " + count);
-      }
-      this.maxConnections = count;
+      options.maxConnections(count);
       return this;
     }
 
@@ -375,10 +338,7 @@ public final class MyxiServer implements AutoCloseable {
      * share an address too); see docs/deployment.md for a production value.
      */
     public Builder maxConnectionsPerAddress(int count) {
-      if (count < 0) {
-        throw new IllegalArgumentException("maxConnectionsPerAddress must not be negative: " + count);
-      }
-      this.maxConnectionsPerAddress = count;
+      options.maxConnectionsPerAddress(count);
       return this;
     }
 
@@ -388,7 +348,7 @@ public final class MyxiServer implements AutoCloseable {
      * already bound on the node are not affected. Default {@value #DEFAULT_MAX_BINDINGS}.
      */
     public Builder maxBindings(int count) {
-      this.maxBindings = atLeast(count, 1, "maxBindings");
+      options.maxBindings(count);
       return this;
     }
 
@@ -401,11 +361,7 @@ public final class MyxiServer implements AutoCloseable {
      * rate of 0 disables the limit.
      */
     public Builder actionRateLimit(double perSecond, int burst) {
-      if (perSecond < 0 || burst < 1) {
-        throw new IllegalArgumentException("actionRateLimit needs perSecond >= 0 and burst >= 1: " + perSecond + ", " + burst);
-      }
-      this.actionsPerSecond = perSecond;
-      this.actionBurst = burst;
+      options.actionRateLimit(perSecond, burst);
       return this;
     }
 
@@ -416,17 +372,13 @@ public final class MyxiServer implements AutoCloseable {
      * one is raised). A rate of 0 disables the limit.
      */
     public Builder bindRateLimit(double perSecond, int burst) {
-      if (perSecond < 0 || burst < 1) {
-        throw new IllegalArgumentException("bindRateLimit needs perSecond >= 0 and burst >= 1: " + perSecond + ", " + burst);
-      }
-      this.bindsPerSecond = perSecond;
-      this.bindBurst = burst;
+      options.bindRateLimit(perSecond, burst);
       return this;
     }
 
     /** Sessions still unauthenticated after this are closed with 4003. Default zero: off. */
     public Builder authenticationTimeout(Duration timeout) {
-      this.authenticationTimeout = notNegative(timeout, "authenticationTimeout");
+      options.authenticationTimeout(timeout);
       return this;
     }
 
@@ -435,7 +387,7 @@ public final class MyxiServer implements AutoCloseable {
      * slow sockets cannot pile up before they even become sessions. Default 10 s.
      */
     public Builder handshakeTimeout(Duration timeout) {
-      this.handshakeTimeout = positive(timeout, "handshakeTimeout");
+      options.handshakeTimeout(timeout);
       return this;
     }
 
@@ -444,7 +396,7 @@ public final class MyxiServer implements AutoCloseable {
      * answered 431 and closed. Default 32 KiB.
      */
     public Builder maxHandshakeBytes(int bytes) {
-      this.maxHandshakeBytes = atLeast(bytes, 1024, "maxHandshakeBytes");
+      options.maxHandshakeBytes(bytes);
       return this;
     }
 
@@ -454,7 +406,7 @@ public final class MyxiServer implements AutoCloseable {
      * kernel may cap it at net.core.somaxconn).
      */
     public Builder acceptBacklog(int connections) {
-      this.acceptBacklog = atLeast(connections, 1, "acceptBacklog");
+      options.acceptBacklog(connections);
       return this;
     }
 
@@ -464,82 +416,38 @@ public final class MyxiServer implements AutoCloseable {
      * (with a warning at start).
      */
     public Builder allowedOrigins(String... origins) {
-      for (String origin : origins) {
-        allowedOrigins.add(Objects.requireNonNull(origin, "origin == null"));
-      }
+      options.allowedOrigins(origins);
       return this;
     }
 
     /** Whether handshakes without an Origin header (non-browser clients) are accepted. Default true. */
     public Builder allowMissingOrigin(boolean allow) {
-      this.allowMissingOrigin = allow;
+      options.allowMissingOrigin(allow);
       return this;
     }
 
     /** Proxies whose X-Forwarded-For header is believed (IP literals). Default: none. */
     public Builder trustedProxies(String... addresses) {
-      for (String address : addresses) {
-        try {
-          trustedProxies.add(InetAddress.getByName(Objects.requireNonNull(address, "address == null")));
-        } catch (UnknownHostException e) {
-          throw new IllegalArgumentException("trusted proxy is not an address: " + address, e);
-        }
-      }
+      options.trustedProxies(addresses);
       return this;
     }
 
     /** Threads that run actions and authorizers (which may block). Default 16. */
     public Builder workerThreads(int threads) {
-      this.workerThreads = atLeast(threads, 1, "workerThreads");
+      options.workerThreads(threads);
       return this;
     }
 
     /** Serve {@code wss://} with this TLS context. Default: plain {@code ws://}. */
     public Builder sslContext(SSLContext context) {
-      this.sslContext = Objects.requireNonNull(context, "context == null");
+      options.sslContext(context);
       return this;
     }
 
     public MyxiServer build() {
-      InetSocketAddress address = bindAddress == null || bindAddress.isBlank()
-          ? new InetSocketAddress(port)
-          : new InetSocketAddress(bindAddress, port);
-      if (address.isUnresolved()) {
-        throw new IllegalArgumentException("bind address cannot be resolved: " + bindAddress);
-      }
-      ServerSettings settings = new ServerSettings(reauthorizeInterval, shutdownWindow, bindTimeout, maxBufferedBytes,
-          maxSubscriptionsPerSession, maxConnections, maxConnectionsPerAddress, maxBindings, actionsPerSecond, actionBurst,
-          bindsPerSecond, bindBurst, authenticationTimeout, workerThreads, historyWindowBytes);
-      TransportSettings transportSettings = new TransportSettings(address, connectionLostTimeout, maxMessageBytes, handshakeTimeout,
-          maxHandshakeBytes, acceptBacklog, Set.copyOf(allowedOrigins), allowMissingOrigin, Set.copyOf(trustedProxies), sslContext);
-      return new MyxiServer(myxi, settings, transportSettings, listener);
-    }
-
-    private static int atLeast(int value, int minimum, String name) {
-      return (int) atLeast((long) value, minimum, name);
-    }
-
-    private static long atLeast(long value, long minimum, String name) {
-      if (value < minimum) {
-        throw new IllegalArgumentException(name + " must be at least " + minimum + ": " + value);
-      }
-      return value;
-    }
-
-    private static Duration positive(Duration value, String name) {
-      Objects.requireNonNull(value, name + " == null");
-      if (value.isNegative() || value.isZero()) {
-        throw new IllegalArgumentException(name + " must be positive: " + value);
-      }
-      return value;
-    }
-
-    private static Duration notNegative(Duration value, String name) {
-      Objects.requireNonNull(value, name + " == null");
-      if (value.isNegative()) {
-        throw new IllegalArgumentException(name + " must not be negative: " + value);
-      }
-      return value;
+      ServerSettings settings = options.serverSettings();
+      TransportSettings transportSettings = options.transportSettings();
+      return new MyxiServer(myxi, settings, transportSettings, options.listener());
     }
   }
 }

@@ -64,6 +64,11 @@ public final class Config {
     return (Duration) entry(key).value();
   }
 
+  /** A size in bytes. */
+  public long size(String key) {
+    return (Long) entry(key).value();
+  }
+
   public Path path(String key) {
     return (Path) entry(key).value();
   }
@@ -140,6 +145,9 @@ public final class Config {
     }
     if (value instanceof Duration duration) {
       return Durations.format(duration);
+    }
+    if (key.type() == ConfigKey.Type.SIZE) {
+      return Sizes.format((Long) value);
     }
     if (value instanceof List<?> list) {
       return list.toString();

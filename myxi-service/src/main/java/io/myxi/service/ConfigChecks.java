@@ -219,7 +219,7 @@ final class ConfigChecks {
         problems.add("exchanges." + rule.name() + ": longer than " + Myxi.MAX_NAME_BYTES + " bytes with exchange_prefix");
       }
     }
-    String urlProblem = config.isSet(ConfigKeys.AUTHORIZATION_URL) ? ConfigLoader.httpUrlProblem(config.string(ConfigKeys.AUTHORIZATION_URL)) : null;
+    String urlProblem = config.isSet(ConfigKeys.AUTHORIZATION_URL) ? ExchangeRulesParser.httpUrlProblem(config.string(ConfigKeys.AUTHORIZATION_URL)) : null;
     if (urlProblem != null) {
       problems.add(ConfigKeys.AUTHORIZATION_URL + ": " + urlProblem + " (" + config.entry(ConfigKeys.AUTHORIZATION_URL).origin() + ")");
     }

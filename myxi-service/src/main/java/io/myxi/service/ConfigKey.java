@@ -21,7 +21,7 @@ public record ConfigKey(String name, Type type, String defaultValue, boolean sec
 
   /** How a key's values are written and checked. */
   public enum Type {
-    STRING, INT, DECIMAL, BOOLEAN, DURATION, LIST, CHOICE, PATH, EXCHANGES
+    STRING, INT, DECIMAL, BOOLEAN, DURATION, SIZE, LIST, CHOICE, PATH, EXCHANGES
   }
 
   /** {@code MYXI_} and the name in upper case, dots as underscores: {@code MYXI_BROKER_HEARTBEAT}. */

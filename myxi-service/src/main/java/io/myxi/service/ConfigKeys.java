@@ -8,6 +8,7 @@ import static io.myxi.service.ConfigKey.Type.EXCHANGES;
 import static io.myxi.service.ConfigKey.Type.INT;
 import static io.myxi.service.ConfigKey.Type.LIST;
 import static io.myxi.service.ConfigKey.Type.PATH;
+import static io.myxi.service.ConfigKey.Type.SIZE;
 import static io.myxi.service.ConfigKey.Type.STRING;
 
 import java.util.LinkedHashMap;
@@ -68,6 +69,7 @@ public final class ConfigKeys {
   public static final String LIMITS_MAX_BINDINGS = "limits.max_bindings";
   public static final String LIMITS_BINDS_PER_SECOND = "limits.binds_per_second";
   public static final String LIMITS_BIND_BURST = "limits.bind_burst";
+  public static final String HISTORY_WINDOW = "history.window";
   public static final String TLS_CERT_FILE = "tls.cert_file";
   public static final String TLS_KEY_FILE = "tls.key_file";
   public static final String TLS_KEYSTORE_FILE = "tls.keystore_file";
@@ -139,6 +141,9 @@ public final class ConfigKeys {
       ConfigKey.of(LIMITS_ACTION_BURST, INT, "200", "per-session action burst").range(1, Integer.MAX_VALUE),
       ConfigKey.of(LIMITS_BINDS_PER_SECOND, DECIMAL, "50", "per-session sustained rate of binds (keys new on the node); 0 disables the limit").range(0, 1_000_000),
       ConfigKey.of(LIMITS_BIND_BURST, INT, "200", "per-session bind burst").range(1, Integer.MAX_VALUE),
+      ConfigKey.of(HISTORY_WINDOW, SIZE, "64MiB",
+              "memory per exchange with history for its recent events, so reconnecting clients catch up without reading the stream; 0: every recovery reads the stream")
+          .range(0, Long.MAX_VALUE),
       ConfigKey.of(TLS_CERT_FILE, PATH, null, "PEM certificate chain: serve wss:// (with tls.key_file)"),
       ConfigKey.of(TLS_KEY_FILE, PATH, null, "PEM PKCS#8 private key of tls.cert_file"),
       ConfigKey.of(TLS_KEYSTORE_FILE, PATH, null, "PKCS12 keystore: serve wss:// (instead of tls.cert_file)"),

@@ -3,20 +3,13 @@ package io.myxi.service;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
-import io.myxi.Myxi;
 import io.myxi.service.Config.Entry;
 import io.myxi.service.Config.Source;
-import io.myxi.Retention;
-import io.myxi.service.ExchangeRule.Access;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -35,11 +28,10 @@ public final class ConfigLoader {
   public static final String CONFIG_ENV = "MYXI_CONFIG";
   /** {@code MYXI_*} variables that are not configuration keys but are read elsewhere. */
   private static final Set<String> OTHER_ENV = Set.of(CONFIG_ENV, "MYXI_ADMIN_URL");
-  private static final Set<String> EXCHANGE_FIELDS = Set.of("access", "url", "timeout", "cache_ttl", "history");
-  private static final Set<String> HISTORY_FIELDS = Set.of("max_age", "max_bytes");
-  private static final java.util.regex.Pattern SIZE = java.util.regex.Pattern.compile("(\\d{1,15})\\s*(b|kb|mb|gb|tb|kib|mib|gib|tib)?");
 
   private final List<String> problems = new ArrayList<>();
+  private final ConfigValues valueParser = new ConfigValues(problems);
+  private final ExchangeRulesParser exchangeParser = new ExchangeRulesParser(problems);
 
   private ConfigLoader() {}
 
@@ -102,7 +94,7 @@ public final class ConfigLoader {
       return values; // An empty file: every key at its default.
     }
     if (!root.isObject()) {
-      throw new ConfigException("config file " + file + ": expected a mapping of keys (key: value), found " + describeNode(root));
+      throw new ConfigException("config file " + file + ": expected a mapping of keys (key: value), found " + ConfigValues.describeNode(root));
     }
     flatten("", root, file, values);
     return values;
@@ -118,7 +110,7 @@ public final class ConfigLoader {
         if (value.isObject()) {
           flatten(name + ".", value, file, values);
         } else if (!value.isNull()) {
-          problems.add(name + ": expected a section of keys (" + keysOf(name) + ") in " + file + ", found " + describeNode(value));
+          problems.add(name + ": expected a section of keys (" + keysOf(name) + ") in " + file + ", found " + ConfigValues.describeNode(value));
         }
       } else if (!ConfigKeys.exists(name)) {
         problems.add(name + ": unknown key in " + file + suggestion(name));
@@ -183,351 +175,35 @@ public final class ConfigLoader {
   }
 
   private Entry parsed(ConfigKey key, String text, Source source, String origin) {
-    Object value = parse(key, text.trim(), origin);
+    Object value = key.type() == ConfigKey.Type.EXCHANGES ? exchangeParser.fromText(text.trim(), origin) : valueParser.parse(key, text.trim(), origin);
     return value == null ? null : new Entry(value, source, origin);
   }
 
   private Entry fromNode(ConfigKey key, JsonNode node, String origin) {
     if (key.type() == ConfigKey.Type.EXCHANGES) {
-      Object rules = exchangesFromNode(node, origin);
+      Object rules = exchangeParser.fromNode(node, origin);
       return rules == null ? null : new Entry(rules, Source.FILE, origin);
     }
     if (key.type() == ConfigKey.Type.LIST && node.isArray()) {
       List<String> items = new ArrayList<>();
       for (JsonNode item : node) {
         if (!item.isValueNode()) {
-          problems.add(key.name() + ": expected a list of strings (" + origin + "), found " + describeNode(item) + " in it");
+          problems.add(key.name() + ": expected a list of strings (" + origin + "), found " + ConfigValues.describeNode(item) + " in it");
           return null;
         }
         items.add(item.asText());
       }
-      Object value = listValue(key, items, origin);
+      Object value = valueParser.listValue(key, items, origin);
       return value == null ? null : new Entry(value, Source.FILE, origin);
     }
     if (!node.isValueNode()) {
-      problems.add(key.name() + ": expected " + expected(key) + " (" + origin + "), found " + describeNode(node));
+      problems.add(key.name() + ": expected " + ConfigValues.expected(key) + " (" + origin + "), found " + ConfigValues.describeNode(node));
       return null;
     }
     return parsed(key, node.asText(), Source.FILE, origin);
   }
 
-  private Object parse(ConfigKey key, String text, String origin) {
-    String where = " (" + origin + ")";
-    switch (key.type()) {
-      case STRING:
-        // An empty value unsets a key that has no default (a flag can so override the file).
-        return text.isEmpty() && key.defaultValue() == null ? null : text;
-      case PATH:
-        return text.isEmpty() ? null : Path.of(text);
-      case INT: {
-        long parsed;
-        try {
-          parsed = Long.parseLong(text);
-        } catch (NumberFormatException e) {
-          problems.add(key.name() + ": expected a whole number" + where + ", got '" + text + "'");
-          return null;
-        }
-        if (parsed < key.min() || parsed > key.max()) {
-          problems.add(key.name() + ": must be in " + key.min() + ".." + key.max() + where + ", got " + parsed);
-          return null;
-        }
-        return (int) parsed;
-      }
-      case DECIMAL: {
-        double parsed;
-        try {
-          parsed = Double.parseDouble(text);
-        } catch (NumberFormatException e) {
-          problems.add(key.name() + ": expected a number" + where + ", got '" + text + "'");
-          return null;
-        }
-        if (!(parsed >= key.min() && parsed <= key.max())) {
-          problems.add(key.name() + ": must be in " + key.min() + ".." + key.max() + where + ", got " + text);
-          return null;
-        }
-        return parsed;
-      }
-      case BOOLEAN:
-        if (text.equalsIgnoreCase("true")) {
-          return true;
-        }
-        if (text.equalsIgnoreCase("false")) {
-          return false;
-        }
-        problems.add(key.name() + ": expected true or false" + where + ", got '" + text + "'");
-        return null;
-      case DURATION: {
-        Duration parsed = Durations.parse(text);
-        if (parsed == null) {
-          problems.add(key.name() + ": expected a duration with a unit, such as 500ms, 10s, 5m or 1h" + where + ", got '" + text + "'");
-        }
-        return parsed;
-      }
-      case CHOICE:
-        for (String choice : key.choices()) {
-          if (choice.equalsIgnoreCase(text)) {
-            return choice;
-          }
-        }
-        problems.add(key.name() + ": expected one of " + String.join(", ", key.choices()) + where + ", got '" + text + "'");
-        return null;
-      case LIST: {
-        List<String> items = new ArrayList<>();
-        for (String item : text.split(",")) {
-          if (!item.isBlank()) {
-            items.add(item.trim());
-          }
-        }
-        return listValue(key, items, origin);
-      }
-      case EXCHANGES:
-        return exchangesFromText(text, origin);
-      default:
-        throw new IllegalStateException(key.type().toString());
-    }
-  }
-
-  private Object listValue(ConfigKey key, List<String> items, String origin) {
-    if (key.name().equals(ConfigKeys.TRUSTED_PROXIES)) {
-      for (String item : items) {
-        if (!isIpLiteral(item)) {
-          problems.add(key.name() + ": '" + item + "' is not an IP address (" + origin + ")");
-          return null;
-        }
-      }
-    }
-    return List.copyOf(items);
-  }
-
-  private static boolean isIpLiteral(String text) {
-    if (!text.chars().allMatch(c -> Character.digit(c, 16) >= 0 || c == '.' || c == ':')) {
-      return false;
-    }
-    try {
-      InetAddress.getByName(text); // A literal: no DNS look-up happens.
-      return true;
-    } catch (IOException e) {
-      return false;
-    }
-  }
-
-  // ---------------------------------------------------------------- exchanges
-
-  /** {@code widgets=token,news=public}: the environment's and the flag's form. */
-  private Object exchangesFromText(String text, String origin) {
-    List<ExchangeRule> rules = new ArrayList<>();
-    Set<String> seen = new TreeSet<>();
-    for (String part : text.split(",")) {
-      if (part.isBlank()) {
-        continue;
-      }
-      int equals = part.indexOf('=');
-      if (equals <= 0) {
-        problems.add("exchanges: expected name=rule[,name=rule...] such as widgets=token,news=public (" + origin + "), got '" + part.trim() + "'");
-        return null;
-      }
-      String name = part.substring(0, equals).trim();
-      ExchangeRule rule = exchange(name, part.substring(equals + 1).trim(), null, null, null, origin);
-      if (rule == null) {
-        return null;
-      }
-      if (!seen.add(name)) {
-        problems.add("exchanges." + name + ": named twice (" + origin + ")");
-        return null;
-      }
-      rules.add(rule);
-    }
-    return List.copyOf(rules);
-  }
-
-  private Object exchangesFromNode(JsonNode node, String origin) {
-    if (!node.isObject()) {
-      problems.add("exchanges: expected a mapping of exchange names to rules (" + origin + "), found " + describeNode(node));
-      return null;
-    }
-    List<ExchangeRule> rules = new ArrayList<>();
-    int before = problems.size();
-    Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
-    while (fields.hasNext()) {
-      Map.Entry<String, JsonNode> field = fields.next();
-      String name = field.getKey();
-      JsonNode value = field.getValue();
-      String path = "exchanges." + name;
-      if (value.isTextual()) {
-        ExchangeRule rule = exchange(name, value.textValue(), null, null, null, origin);
-        if (rule != null) {
-          rules.add(rule);
-        }
-        continue;
-      }
-      if (!value.isObject()) {
-        problems.add(path + ": expected a rule (public, authenticated, token, http) or {access: ..} (" + origin + "), found " + describeNode(value));
-        continue;
-      }
-      for (Iterator<String> names = value.fieldNames(); names.hasNext(); ) {
-        String field2 = names.next();
-        if (!EXCHANGE_FIELDS.contains(field2)) {
-          problems.add(path + "." + field2 + ": unknown key in " + origin.substring("file ".length()) + " (an exchange has access, url, timeout, cache_ttl, history)");
-        }
-      }
-      JsonNode access = value.get("access");
-      if (access == null || !access.isTextual()) {
-        problems.add(path + ".access: required: one of public, authenticated, token, http (" + origin + ")");
-        continue;
-      }
-      String url = textField(value, path, "url", origin);
-      Duration timeout = durationField(value, path, "timeout", origin);
-      Duration cacheTtl = durationField(value, path, "cache_ttl", origin);
-      ExchangeRule rule = exchange(name, access.textValue(), url, timeout, cacheTtl, origin);
-      Retention history = history(value.get("history"), path + ".history", origin);
-      if (rule != null) {
-        rules.add(history == null ? rule : new ExchangeRule(rule.name(), rule.access(), rule.url(), rule.timeout(), rule.cacheTtl(), history));
-      }
-    }
-    return problems.size() == before ? List.copyOf(rules) : null;
-  }
-
-  /** {@code history: {max_age: 1h, max_bytes: 1GB}} (at least one of them), or null when absent or wrong. */
-  private Retention history(JsonNode node, String path, String origin) {
-    if (node == null || node.isNull()) {
-      return null;
-    }
-    if (!node.isObject()) {
-      problems.add(path + ": expected {max_age: .., max_bytes: ..} (" + origin + "), found " + describeNode(node));
-      return null;
-    }
-    for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
-      String field = names.next();
-      if (!HISTORY_FIELDS.contains(field)) {
-        problems.add(path + "." + field + ": unknown key (history has max_age, max_bytes) (" + origin + ")");
-        return null;
-      }
-    }
-    Duration maxAge = durationField(node, path, "max_age", origin);
-    Long maxBytes = null;
-    JsonNode bytes = node.get("max_bytes");
-    if (bytes != null && !bytes.isNull()) {
-      java.util.regex.Matcher matcher = SIZE.matcher(bytes.asText().trim().toLowerCase(java.util.Locale.ROOT));
-      if (!bytes.isValueNode() || !matcher.matches() || Long.parseLong(matcher.group(1)) == 0) {
-        problems.add(path + ".max_bytes: expected a size such as 500MB or 1GB (" + origin + "), got '" + bytes.asText() + "'");
-        return null;
-      }
-      long unit = switch (matcher.group(2) == null ? "b" : matcher.group(2)) {
-        case "kb" -> 1000L;
-        case "mb" -> 1000L * 1000;
-        case "gb" -> 1000L * 1000 * 1000;
-        case "tb" -> 1000L * 1000 * 1000 * 1000;
-        case "kib" -> 1L << 10;
-        case "mib" -> 1L << 20;
-        case "gib" -> 1L << 30;
-        case "tib" -> 1L << 40;
-        default -> 1L;
-      };
-      maxBytes = Math.multiplyExact(Long.parseLong(matcher.group(1)), unit);
-    }
-    if (maxAge == null && maxBytes == null) {
-      problems.add(path + ": needs max_age, max_bytes or both (" + origin + ")");
-      return null;
-    }
-    if (maxAge != null && maxAge.getSeconds() < 1) {
-      problems.add(path + ".max_age: at least 1s (" + origin + ")");
-      return null;
-    }
-    Retention retention = maxAge != null ? Retention.maxAge(maxAge) : Retention.maxBytes(maxBytes);
-    return maxAge != null && maxBytes != null ? retention.withMaxBytes(maxBytes) : retention;
-  }
-
-  private String textField(JsonNode object, String path, String field, String origin) {
-    JsonNode node = object.get(field);
-    if (node == null || node.isNull()) {
-      return null;
-    }
-    if (!node.isTextual()) {
-      problems.add(path + "." + field + ": expected a string (" + origin + "), found " + describeNode(node));
-      return null;
-    }
-    return node.textValue();
-  }
-
-  private Duration durationField(JsonNode object, String path, String field, String origin) {
-    JsonNode node = object.get(field);
-    if (node == null || node.isNull()) {
-      return null;
-    }
-    Duration parsed = node.isValueNode() ? Durations.parse(node.asText()) : null;
-    if (parsed == null) {
-      problems.add(path + "." + field + ": expected a duration with a unit, such as 500ms, 2s or 1m (" + origin + "), got '" + node.asText() + "'");
-    }
-    return parsed;
-  }
-
-  private ExchangeRule exchange(String name, String accessText, String url, Duration timeout, Duration cacheTtl, String origin) {
-    String path = "exchanges." + name;
-    if (name.isEmpty() || name.getBytes(StandardCharsets.UTF_8).length > Myxi.MAX_NAME_BYTES) {
-      problems.add(path + ": an exchange name must have 1 to " + Myxi.MAX_NAME_BYTES + " bytes (" + origin + ")");
-      return null;
-    }
-    Access access = Access.parse(accessText.trim());
-    if (access == null) {
-      problems.add(path + ": unknown access rule '" + accessText + "', expected one of public, authenticated, token, http (" + origin + ")");
-      return null;
-    }
-    if (access != Access.HTTP && (url != null || timeout != null || cacheTtl != null)) {
-      problems.add(path + ": url, timeout and cache_ttl only apply to access http (" + origin + ")");
-      return null;
-    }
-    String urlProblem = url == null ? null : httpUrlProblem(url);
-    if (urlProblem != null) {
-      problems.add(path + ".url: " + urlProblem + " (" + origin + ")");
-      return null;
-    }
-    return new ExchangeRule(name, access, url, timeout, cacheTtl);
-  }
-
-  /**
-   * Null when {@code text} is an http(s) URL the http rule can call, else why not. The URL is not
-   * quoted: it may carry a secret. User info is refused (it would be sent and logged); put the
-   * application's credential in authorization.token instead.
-   */
-  static String httpUrlProblem(String text) {
-    URI uri;
-    try {
-      uri = new URI(text);
-    } catch (URISyntaxException e) {
-      return "expected an http:// or https:// URL; this one does not parse";
-    }
-    if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null) {
-      return "expected an http:// or https:// URL with a host, got " + Config.Redaction.httpUrl(text);
-    }
-    if (uri.getRawUserInfo() != null) {
-      return "user info (user:password@) is not allowed in the URL: send a credential with authorization.token";
-    }
-    return null;
-  }
-
   // ---------------------------------------------------------------- messages
-
-  private static String expected(ConfigKey key) {
-    return switch (key.type()) {
-      case INT -> "a whole number";
-      case DECIMAL -> "a number";
-      case BOOLEAN -> "true or false";
-      case DURATION -> "a duration such as 10s";
-      case LIST -> "a list";
-      case CHOICE -> "one of " + String.join(", ", key.choices());
-      default -> "a string";
-    };
-  }
-
-  private static String describeNode(JsonNode node) {
-    if (node.isObject()) {
-      return "a mapping";
-    }
-    if (node.isArray()) {
-      return "a list";
-    }
-    return "'" + node.asText() + "'";
-  }
 
   private static String suggestion(String name) {
     List<String> names = new ArrayList<>();

@@ -117,6 +117,7 @@ public final class StandaloneNode {
           .bindTimeout(config.duration(ConfigKeys.BROKER_BIND_TIMEOUT))
           .maxMessageBytes(config.integer(ConfigKeys.LIMITS_MAX_MESSAGE_BYTES))
           .maxBufferedBytes(config.integer(ConfigKeys.LIMITS_MAX_BUFFERED_BYTES))
+          .historyWindowBytes(config.size(ConfigKeys.HISTORY_WINDOW))
           .maxSubscriptionsPerSession(config.integer(ConfigKeys.LIMITS_MAX_SUBSCRIPTIONS))
           .maxConnections(config.integer(ConfigKeys.LIMITS_MAX_CONNECTIONS))
           .maxConnectionsPerAddress(config.integer(ConfigKeys.LIMITS_MAX_CONNECTIONS_PER_ADDRESS))

@@ -172,6 +172,34 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void the_history_window_is_a_size_from_file_env_or_flag_and_64_mib_by_default() throws Exception {
+    Config defaults = ConfigLoader.load(null, Map.of(), Map.of());
+    assertThat(defaults.size(ConfigKeys.HISTORY_WINDOW)).isEqualTo(64L << 20);
+    assertThat(defaults.entry(ConfigKeys.HISTORY_WINDOW).source()).isEqualTo(Source.DEFAULT);
+    assertThat(defaults.describe()).contains("history.window: 64MiB  # default");
+
+    Path file = file("history:\n  window: 256MB\n");
+    assertThat(ConfigLoader.load(file, Map.of(), Map.of()).size(ConfigKeys.HISTORY_WINDOW)).isEqualTo(256_000_000L);
+    assertThat(ConfigLoader.load(file, Map.of("MYXI_HISTORY_WINDOW", "1GiB"), Map.of()).size(ConfigKeys.HISTORY_WINDOW)).isEqualTo(1L << 30);
+    Config flag = ConfigLoader.load(file, Map.of("MYXI_HISTORY_WINDOW", "1GiB"), Map.of("history.window", "0"));
+    assertThat(flag.size(ConfigKeys.HISTORY_WINDOW)).as("0: every recovery reads the stream").isZero();
+    assertThat(flag.entry(ConfigKeys.HISTORY_WINDOW).origin()).isEqualTo("flag --history-window");
+    assertThat(ConfigLoader.load(file("history:\n  window: 4096\n"), Map.of(), Map.of()).size(ConfigKeys.HISTORY_WINDOW)).isEqualTo(4096L);
+    assertThat(ConfigLoader.load(null, Map.of(), Map.of("history.window", "8 kib")).size(ConfigKeys.HISTORY_WINDOW)).isEqualTo(8192L);
+
+    Path wrong = file("history:\n  window: lots\n");
+    assertThat(problems(() -> ConfigLoader.load(wrong, Map.of(), Map.of()))).containsExactly(
+        "history.window: expected a size such as 64MB, 512MiB or 0 (B, KB, MB, GB, TB, KiB, MiB, GiB, TiB) (file " + wrong + "), got 'lots'");
+    assertThat(problems(() -> ConfigLoader.load(null, Map.of("MYXI_HISTORY_WINDOW", "-1MB"), Map.of()))).containsExactly(
+        "history.window: expected a size such as 64MB, 512MiB or 0 (B, KB, MB, GB, TB, KiB, MiB, GiB, TiB) (env MYXI_HISTORY_WINDOW), got '-1MB'");
+    assertThat(problems(() -> ConfigLoader.load(null, Map.of(), Map.of("history.window", "999999999999999TB")))).as("too large for a long")
+        .containsExactly("history.window: expected a size such as 64MB, 512MiB or 0 (B, KB, MB, GB, TB, KiB, MiB, GiB, TiB) (flag --history-window), got '999999999999999TB'");
+    Path notScalar = file("history:\n  window: [1, 2]\n");
+    assertThat(problems(() -> ConfigLoader.load(notScalar, Map.of(), Map.of()))).containsExactly(
+        "history.window: expected a size such as 64MB (file " + notScalar + "), found a list");
+  }
+
+  @Test
   void exchanges_come_from_env_and_flag_as_name_equals_rule() throws Exception {
     Config env = ConfigLoader.load(null, Map.of("MYXI_EXCHANGES", "news=public, inbox=authenticated"), Map.of());
     assertThat(env.exchanges()).extracting(ExchangeRule::name).containsExactly("news", "inbox");

@@ -16,6 +16,7 @@ class ConfigurationDocTest {
       case DECIMAL -> "number";
       case BOOLEAN -> "boolean";
       case DURATION -> "duration";
+      case SIZE -> "size";
       case LIST -> "list";
       case CHOICE -> String.join(" / ", key.choices());
       case PATH -> "file";

@@ -413,6 +413,27 @@ class StandaloneNodeTest {
   }
 
   @Test
+  void the_history_window_setting_reaches_the_built_server() throws Exception {
+    StandaloneNode configured = harness.start(Map.of("broker.url", "in-process", "history.window", "1MiB"));
+    StandaloneNode byDefault = harness.start(Map.of("broker.url", "in-process"));
+    assertThat(historyWindowBytes(configured.server())).isEqualTo(1L << 20);
+    assertThat(historyWindowBytes(byDefault.server())).isEqualTo(64L << 20);
+  }
+
+  /**
+   * The window the node was built with. MyxiServer has no getter for it (the public API stays as
+   * it is), so the test reads the engine's settings the builder handed over.
+   */
+  private static long historyWindowBytes(io.myxi.server.MyxiServer server) throws ReflectiveOperationException {
+    java.lang.reflect.Field nodeField = io.myxi.server.MyxiServer.class.getDeclaredField("node");
+    nodeField.setAccessible(true);
+    Object node = nodeField.get(server);
+    java.lang.reflect.Field settingsField = node.getClass().getDeclaredField("settings");
+    settingsField.setAccessible(true);
+    return ((io.myxi.server.internal.ServerSettings) settingsField.get(node)).historyWindowBytes();
+  }
+
+  @Test
   void a_setup_registering_a_name_twice_is_a_configuration_error() {
     MyxiSetup clash = builder -> builder.exchange("news", io.myxi.Authorizer.allowAll());
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> harness.start(Map.of("exchanges", "news=public"), clash))
