@@ -11,6 +11,7 @@ import io.myxi.Authorizer;
 import io.myxi.Myxi;
 import io.myxi.Retention;
 import io.myxi.broker.RabbitMqBroker;
+import io.myxi.testing.Closer;
 import io.myxi.testing.RabbitMqCluster;
 import io.myxi.testing.RabbitMqFixture;
 import io.myxi.testing.TcpProxy;
@@ -45,49 +46,38 @@ class ClusterHistoryIT {
   private final String connectionName = RabbitMqFixture.unique("myxi-cluster-history");
   private final String exchange = RabbitMqFixture.unique("deploys");
   private final Retention retention = Retention.maxAge(Duration.ofHours(1));
-  private final List<AutoCloseable> closeables = new ArrayList<>();
+  /** Closed newest first: the client and the feed, the node, then the brokers. */
+  private final Closer closer = new Closer();
   private RabbitMqBroker broker;
-  private RabbitMqBroker appBroker;
-  private Myxi myxi;
-  private Myxi app;
   private MyxiServer server;
   private NumberedFeed feed;
   private TestClient client;
   private final FeedReceiver receiver = new FeedReceiver(KEYS);
 
   private void start(List<String> nodeUris) {
-    broker = RabbitMqBroker.builder().uris(nodeUris).connectionName(connectionName)
-        .recoveryDelay(Duration.ofMillis(100)).maxRecoveryDelay(Duration.ofMillis(500)).build();
+    broker = closer.track(RabbitMqBroker.builder().uris(nodeUris).connectionName(connectionName)
+        .recoveryDelay(Duration.ofMillis(100)).maxRecoveryDelay(Duration.ofMillis(500)).build());
     broker.start();
-    myxi = Myxi.builder().broker(broker).exchange(exchange, Authorizer.allowAll(), retention).build();
+    Myxi myxi = closer.track(Myxi.builder().broker(broker).exchange(exchange, Authorizer.allowAll(), retention).build());
     // The application publishing from elsewhere: its own connection to the cluster, which fails over too.
-    appBroker = RabbitMqBroker.builder().uris(cluster.urls()).connectionName(connectionName + "-app")
-        .recoveryDelay(Duration.ofMillis(100)).maxRecoveryDelay(Duration.ofMillis(500)).build();
-    app = Myxi.builder().broker(appBroker).exchange(exchange, Authorizer.allowAll(), retention).publishTimeout(Duration.ofSeconds(5)).build();
+    RabbitMqBroker appBroker = closer.track(RabbitMqBroker.builder().uris(cluster.urls()).connectionName(connectionName + "-app")
+        .recoveryDelay(Duration.ofMillis(100)).maxRecoveryDelay(Duration.ofMillis(500)).build());
+    Myxi app = closer.track(Myxi.builder().broker(appBroker).exchange(exchange, Authorizer.allowAll(), retention)
+        .publishTimeout(Duration.ofSeconds(5)).build());
     server = MyxiServer.builder(myxi).port(0).bindAddress("127.0.0.1").reauthorizeInterval(Duration.ZERO).shutdownWindow(Duration.ZERO).build().start();
+    closer.track(server::stop);
     await("node ready").atMost(WAIT).until(server::isReady);
-    client = TestClient.connect(server.port());
-    closeables.add(client);
+    client = closer.track(TestClient.connect(server.port()));
     int tag = client.action("Subscribe", Map.of("exchange", exchange, "routing_keys", KEYS));
     for (int i = 0; i < KEYS.size(); i++) {
       assertThat(client.nextWithTag(tag).path("event").asText()).isEqualTo("Subscribed");
     }
-    feed = new NumberedFeed(app, exchange, KEYS, 80);
-    closeables.add(feed);
+    feed = closer.track(new NumberedFeed(app, exchange, KEYS, 80));
   }
 
   @AfterEach
   void stop() throws Exception {
-    for (AutoCloseable closeable : closeables) {
-      closeable.close();
-    }
-    if (server != null) {
-      server.stop();
-      myxi.close();
-      app.close();
-      broker.close();
-      appBroker.close();
-    }
+    closer.close();
     cluster.startStoppedNodes();
     ConnectionFactory factory = new ConnectionFactory();
     factory.setUri(cluster.url(cluster.anyRunningNode()));
@@ -159,8 +149,7 @@ class ClusterHistoryIT {
     List<String> uris = new ArrayList<>();
     for (int node = 1; node <= cluster.size(); node++) {
       TcpProxy proxy = TcpProxy.to("127.0.0.1", cluster.port(node));
-      proxies.add(proxy);
-      closeables.add(proxy);
+      proxies.add(closer.track(proxy));
       URI uri = URI.create(cluster.url(node));
       uris.add(uri.getScheme() + "://" + uri.getRawUserInfo() + "@127.0.0.1:" + proxy.port() + (uri.getRawPath() == null ? "" : uri.getRawPath()));
     }
