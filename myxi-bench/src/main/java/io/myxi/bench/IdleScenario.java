@@ -65,11 +65,7 @@ final class IdleScenario extends Scenario {
             Map<String, Object> loaded = RabbitCtl.snapshot(BenchClient.EXCHANGE, run.prefix);
             run.record.put("rabbit_loaded", loaded);
             long stillOpen = all.stream().filter(c -> c.isReady() && !c.closed.isDone()).count();
-            int aborted = Connector.closeAll(all, Duration.ofSeconds(20));
-            sleepSeconds(o.settle);
-            Map<String, Object> after = RabbitCtl.snapshot(BenchClient.EXCHANGE, run.prefix);
-            after.put("clients_aborted_on_close", aborted);
-            run.record.put("rabbit_after_close", after);
+            Map<String, Object> after = closeAllAndSnapshot(run, all, Duration.ofSeconds(20));
 
             Map<String, Object> s = run.summary;
             s.put("clients_ok", sr.ok);

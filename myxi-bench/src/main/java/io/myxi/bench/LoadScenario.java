@@ -160,11 +160,7 @@ final class LoadScenario extends Scenario {
                 run.record.put("slow", slowm);
             }
             run.record.put("rabbit_loaded", RabbitCtl.snapshot(BenchClient.EXCHANGE, run.prefix));
-            int aborted = Connector.closeAll(all, Duration.ofSeconds(10));
-            sleepSeconds(o.settle);
-            Map<String, Object> after = RabbitCtl.snapshot(BenchClient.EXCHANGE, run.prefix);
-            after.put("clients_aborted_on_close", aborted);
-            run.record.put("rabbit_after_close", after);
+            Map<String, Object> after = closeAllAndSnapshot(run, all, Duration.ofSeconds(10));
 
             Map<String, Object> s = run.summary;
             s.put("clients_ok", sr.ok);

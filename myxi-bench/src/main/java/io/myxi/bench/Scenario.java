@@ -2,7 +2,9 @@ package io.myxi.bench;
 
 import io.myxi.bench.client.BenchClient;
 import io.myxi.bench.client.Connector;
+import io.myxi.bench.proc.RabbitCtl;
 import io.myxi.bench.report.SeqTracker;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,6 +30,19 @@ abstract class Scenario {
 
     Publisher newPublisher(Run run) throws Exception {
         return harness.newPublisher(run);
+    }
+
+    /**
+     * Closes every client (aborting those that do not close within {@code timeout}), lets the node
+     * settle, and records what RabbitMQ holds of this run afterwards as {@code rabbit_after_close}.
+     */
+    Map<String, Object> closeAllAndSnapshot(Run run, List<BenchClient> all, Duration timeout) throws InterruptedException {
+        int aborted = Connector.closeAll(all, timeout);
+        Harness.sleepSeconds(o.settle);
+        Map<String, Object> after = RabbitCtl.snapshot(BenchClient.EXCHANGE, run.prefix);
+        after.put("clients_aborted_on_close", aborted);
+        run.record.put("rabbit_after_close", after);
+        return after;
     }
 
     /** Close codes (code to count) of the clients the server closed before the harness closed them. */

@@ -196,11 +196,7 @@ final class StormChurnScenario extends Scenario {
             res.put("node_rss_kb_loaded", rss);
             res.put("node_heap_kb_empty", empty.get("heap_kb"));
             res.put("node_heap_kb_loaded", heap);
-            int aborted = Connector.closeAll(all, Duration.ofSeconds(10));
-            sleepSeconds(o.settle);
-            Map<String, Object> afterClose = RabbitCtl.snapshot(BenchClient.EXCHANGE, run.prefix);
-            afterClose.put("clients_aborted_on_close", aborted);
-            run.record.put("rabbit_after_close", afterClose);
+            Map<String, Object> afterClose = closeAllAndSnapshot(run, all, Duration.ofSeconds(10));
             run.node.close();
             sleepSeconds(1);
             Map<String, Object> afterStop = RabbitCtl.snapshot(BenchClient.EXCHANGE, run.prefix);
