@@ -6,6 +6,7 @@ import io.myxi.bench.client.BenchClient;
 import io.myxi.bench.client.Connector;
 import io.myxi.bench.client.SocketIoSink;
 import io.myxi.bench.proc.ProcFs;
+import io.myxi.bench.proc.RabbitCtl;
 import io.myxi.bench.report.ResultsTable;
 import io.myxi.bench.report.Stats;
 import java.io.IOException;
@@ -41,7 +42,7 @@ public final class Harness implements AutoCloseable {
             System.setProperty("jdk.httpclient.receiveBufferSize", Integer.toString(o.clientRcvbuf));
         }
         this.connector = new Connector(o.httpClients, o.clientThreads, Duration.ofSeconds(30));
-        this.rabbitPid = ProcFs.findPidByComm("beam.smp");
+        this.rabbitPid = RabbitCtl.brokerPid();
     }
 
     @Override

@@ -4,6 +4,7 @@ import io.myxi.Authorizer;
 import io.myxi.Event;
 import io.myxi.Myxi;
 import io.myxi.bench.proc.ProcFs;
+import io.myxi.bench.proc.RabbitCtl;
 import io.myxi.bench.report.Stats;
 import io.myxi.broker.RabbitMqBroker;
 import java.nio.file.Files;
@@ -38,7 +39,7 @@ final class PublishBench {
                 .publishTimeout(Duration.ofSeconds(30)).build()) {
             String pad = "x".repeat(payloadBytes);
             myxi.pushEvent(exchange, "warm-up", "bench", Map.of("p", pad));
-            long rabbitPid = ProcFs.findPidByComm("beam.smp");
+            long rabbitPid = RabbitCtl.brokerPid();
             long selfPid = ProcessHandle.current().pid();
             long self0 = ProcFs.cpuMicros(selfPid);
             long rabbit0 = rabbitPid > 0 ? ProcFs.cpuMicros(rabbitPid) : -1;

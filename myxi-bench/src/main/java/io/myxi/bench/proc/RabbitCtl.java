@@ -36,6 +36,33 @@ public final class RabbitCtl {
         return m;
     }
 
+    /**
+     * The OS process of the broker that {@code rabbitmqctl} talks to (the local default node), for
+     * its CPU figures; else the lowest-numbered {@code beam.smp} (more than one runs when a test
+     * cluster is up, so "any beam" could measure the wrong node). -1 if none.
+     */
+    public static long brokerPid() {
+        try {
+            Exec.Result r = Exec.run(List.of("rabbitmqctl", "-q", "eval", "os:getpid()."), 30);
+            long pid = parseErlangPid(r.output);
+            if (r.exit == 0 && pid > 0) {
+                return pid;
+            }
+        } catch (Exception e) {
+            // Fall back below.
+        }
+        return ProcFs.findPidByComm("beam.smp");
+    }
+
+    /** {@code "2959"} (an Erlang string, as {@code rabbitmqctl eval} prints it) to 2959; -1 if it is not one. */
+    static long parseErlangPid(String output) {
+        String s = output.trim();
+        if (s.length() > 2 && s.startsWith("\"") && s.endsWith("\"")) {
+            s = s.substring(1, s.length() - 1);
+        }
+        return s.isEmpty() || !s.chars().allMatch(Character::isDigit) ? -1 : Long.parseLong(s);
+    }
+
     /** Lines of {@code list_queues name consumers}: number of queues. */
     public static long countQueues(String listQueuesOutput) {
         return listQueuesOutput.lines().filter(l -> !l.isBlank()).count();

@@ -16,6 +16,13 @@ class ProcParsingTest {
     }
 
     @Test
+    void brokerPidFromRabbitmqctlEval() {
+        assertThat(RabbitCtl.parseErlangPid("\"2959\"\n")).isEqualTo(2959);
+        assertThat(RabbitCtl.parseErlangPid("Error: unable to perform an operation on node")).isEqualTo(-1);
+        assertThat(RabbitCtl.parseErlangPid("")).isEqualTo(-1);
+    }
+
+    @Test
     void machineTicksFromProcStat() {
         String stat = "cpu  100 5 50 1000 20 3 2 10 0 0\ncpu0 50 2 25 500 10 1 1 5 0 0\nintr 1 2 3\n";
         long[] t = ProcFs.parseMachineTicks(stat);
