@@ -343,21 +343,25 @@ public final class RabbitNodeQueue implements NodeQueue, ConnectionSupervisor.Pa
   /**
    * Sends the unbinds over the unbind channels, one RPC in flight per channel, and returns once
    * every one is answered (or its channel closed). Best effort like a single unbind: a failure is
-   * logged and its channel recreated on next use. Past the deadline (the batch's timeout from the run's start) a channel
-   * still waiting is aborted and the batch goes on: only then may a later re-bind of that key race
-   * with its unbind, as with any broker that does not answer within the timeout. Under topologyLock.
+   * logged and its channel recreated on next use. Past the deadline (the batch's timeout from the
+   * run's start) or when interrupted, the channels still waiting are aborted and the rest of the run
+   * goes one at a time on the topology channel, as before there were unbind channels: only the
+   * aborted unbinds may then race with a later re-bind of their key, as with any broker that does
+   * not answer within the timeout. Under topologyLock.
    */
   private void unbindTogether(Channel topology, String queue, List<Change> unbinds, long deadline) throws IOException {
     Connection connection = topology.getConnection();
     int width = Math.min(UNBIND_CHANNELS, unbinds.size());
     CompletableFuture<?>[] inFlight = new CompletableFuture<?>[width];
     Change[] sent = new Change[width];
+    boolean late = false;
     try {
       for (Change change : unbinds) {
-        int slot = awaitFreeSlot(inFlight, sent, deadline);
-        Channel channel = unbindChannel(slot, connection);
+        int slot = late ? -1 : awaitFreeSlot(inFlight, sent, deadline);
+        Channel channel = slot < 0 ? null : unbindChannel(slot, connection);
         if (channel == null) {
-          // No channel left on the connection: this one goes the slow way (a failure ends the run).
+          // Late, or no channel left on the connection: the slow way (a failure ends the run).
+          late = true;
           topology.queueUnbind(queue, change.exchange(), change.routingKey());
           continue;
         }
@@ -391,7 +395,10 @@ public final class RabbitNodeQueue implements NodeQueue, ConnectionSupervisor.Pa
     }
   }
 
-  /** Waits until one of the slots is free (never used, or answered) and returns it. */
+  /**
+   * Waits until one of the slots is free (never used, or answered) and returns it; -1 past the
+   * deadline or when interrupted, after aborting the channels still waiting.
+   */
   private int awaitFreeSlot(CompletableFuture<?>[] inFlight, Change[] sent, long deadline) {
     while (true) {
       List<CompletableFuture<?>> pending = new ArrayList<>(inFlight.length);
@@ -413,8 +420,10 @@ public final class RabbitNodeQueue implements NodeQueue, ConnectionSupervisor.Pa
         if (e instanceof InterruptedException) {
           Thread.currentThread().interrupt();
         }
-        awaitSlot(inFlight, sent, 0, System.nanoTime()); // Aborts the first laggard; its slot is free.
-        return 0;
+        for (int slot = 0; slot < inFlight.length; slot++) {
+          awaitSlot(inFlight, sent, slot, System.nanoTime()); // Aborts the laggards.
+        }
+        return -1;
       }
     }
   }
