@@ -6,6 +6,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.myxi.testing.RabbitMqFixture;
 import java.net.ServerSocket;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 class RabbitMqBrokerTest extends BrokerContractTest {
@@ -53,6 +59,60 @@ class RabbitMqBrokerTest extends BrokerContractTest {
     } else {
       System.out.println("rabbitmqctl unavailable: queue deletion checked only through the client");
     }
+  }
+
+  /**
+   * Runs of unbinds go out on several channels at once; each run must be answered before the next
+   * change, so a key unbound and bound again in one batch ends bound, and one bound then unbound
+   * ends unbound. An unbind that fails (and so closes its channel) costs no other.
+   */
+  @Test
+  void a_batch_of_many_unbinds_then_rebinds_of_the_same_keys_ends_with_exactly_the_expected_bindings() throws Exception {
+    NodeQueue queue = openConnected(new Recorder());
+    List<String> keys = IntStream.range(0, 300).mapToObj(i -> "k" + i).toList();
+    List<NodeQueue.Change> first = new ArrayList<>();
+    keys.forEach(key -> first.add(new NodeQueue.Change(exchange, key, true)));
+    assertThat(queue.apply(first, TIMEOUT)).containsOnlyNulls();
+
+    List<NodeQueue.Change> batch = new ArrayList<>();
+    Set<String> expected = new HashSet<>(keys);
+    keys.forEach(key -> batch.add(new NodeQueue.Change(exchange, key, false)));
+    batch.add(new NodeQueue.Change("", "k0", false)); // Refused on the default exchange (403): closes its channel.
+    expected.clear();
+    for (int i = 0; i < keys.size(); i += 2) { // Even keys back.
+      batch.add(new NodeQueue.Change(exchange, keys.get(i), true));
+      expected.add(keys.get(i));
+    }
+    for (int i = 0; i < keys.size(); i += 4) { // Every fourth out again.
+      batch.add(new NodeQueue.Change(exchange, keys.get(i), false));
+      expected.remove(keys.get(i));
+    }
+    batch.add(new NodeQueue.Change(exchange, "k1", true));
+    expected.add("k1");
+    batch.add(new NodeQueue.Change(exchange, "k2", false));
+    batch.add(new NodeQueue.Change(exchange, "k3", false)); // Never bound now: a harmless no-op.
+    expected.remove("k2");
+    assertThat(queue.apply(batch, TIMEOUT)).containsOnlyNulls();
+
+    assertThat(queue.bindings()).isEqualTo(expected.stream().map(key -> exchange + "\0" + key).collect(Collectors.toSet()));
+    if (RabbitMqFixture.rabbitmqctlAvailable()) {
+      Set<String> onBroker = RabbitMqFixture.bindings().stream()
+          .filter(row -> row[0].equals(exchange) && row[1].equals(queue.name()))
+          .map(row -> row[2])
+          .collect(Collectors.toSet());
+      assertThat(onBroker).isEqualTo(expected);
+    } else {
+      System.out.println("rabbitmqctl unavailable: bindings checked only through the client");
+    }
+    // The channel the failed unbind closed is replaced: a later run still unbinds everything.
+    List<NodeQueue.Change> rest = new ArrayList<>();
+    expected.forEach(key -> rest.add(new NodeQueue.Change(exchange, key, false)));
+    assertThat(queue.apply(rest, TIMEOUT)).containsOnlyNulls();
+    assertThat(queue.bindings()).isEmpty();
+    if (RabbitMqFixture.rabbitmqctlAvailable()) {
+      assertThat(RabbitMqFixture.bindings()).noneMatch(row -> row[0].equals(exchange));
+    }
+    queue.close();
   }
 
   @Test

@@ -16,11 +16,14 @@ import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -244,6 +247,41 @@ class RabbitMqFaultTest {
     }
     await("threads back to their number before the partitions").atMost(WAIT)
         .untilAsserted(() -> assertThat(nonProxyThreads()).isLessThanOrEqualTo(threadsBefore + 1));
+  }
+
+  /**
+   * Unbinds sent together to a broker that stopped answering: the batch ends within about its
+   * timeout (the unbind channels still waiting are aborted, the rest go one at a time until the
+   * heartbeat drops the connection), and after recovery only the bindings still wanted are restored.
+   */
+  @Test
+  void unbinds_sent_together_to_a_silent_broker_end_in_time_and_are_not_restored() throws Exception {
+    proxy = TcpProxy.toRabbitMq();
+    broker = fastRecovery(proxy.amqpUri()).heartbeat(Duration.ofSeconds(1)).build();
+    Recorder recorder = new Recorder();
+    List<String> keys = IntStream.range(0, 40).mapToObj(i -> "u" + i).toList();
+    NodeQueue queue = openBound(recorder, "kept");
+    List<NodeQueue.Change> binds = new ArrayList<>();
+    keys.forEach(key -> binds.add(new NodeQueue.Change(exchange, key, true)));
+    List<NodeQueue.Change> unbinds = new ArrayList<>();
+    keys.forEach(key -> unbinds.add(new NodeQueue.Change(exchange, key, false)));
+    for (int round = 0; round < 2; round++) { // Opens the unbind channels (each costs a round trip, so some only in the second).
+      assertThat(queue.apply(binds, WAIT)).containsOnlyNulls();
+      assertThat(queue.apply(unbinds, WAIT)).containsOnlyNulls();
+    }
+    assertThat(queue.apply(binds, WAIT)).containsOnlyNulls();
+
+    proxy.blackhole();
+    long started = System.nanoTime();
+    assertThat(queue.apply(unbinds, Duration.ofMillis(500))).containsOnlyNulls();
+    long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+    assertThat(tookMillis).as("bounded by the timeout and the heartbeat, not by 40 round trips").isLessThan(15_000);
+    assertThat(queue.bindings()).containsExactly(exchange + "\0kept");
+
+    proxy.heal();
+    await("recovered").atMost(WAIT).until(() -> recorder.events.contains("recovered"));
+    assertBoundOnBroker(queue.name(), "kept");
+    assertFlowing(recorder, "kept");
   }
 
   /** Live threads, less the test proxy's, which come and go with its connections. */
