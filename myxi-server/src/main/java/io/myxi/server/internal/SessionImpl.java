@@ -229,12 +229,20 @@ final class SessionImpl implements Session {
    * Ends the replay of {@code subscription}: runs {@code reply} (the {@code Subscribed} frame) and
    * then queues the live events held back, skipping those the replay queued, all under the send
    * lock so no live event slips in between. Does nothing if the subscription was removed meanwhile.
+   *
+   * <p>{@code clientHasThrough} is the offset of the client's position when it was recovered (-1
+   * otherwise): nothing at or before it is sent from now on, held or later. This node's live feed
+   * may lag behind the node the client came from, so events the client already has can still
+   * arrive here live after the replay found nothing newer.
    */
-  void endHandOff(Subscription subscription, Runnable reply) {
+  void endHandOff(Subscription subscription, long clientHasThrough, Runnable reply) {
     synchronized (sendLock) {
       List<HeldEvent> held = handOffs.remove(subscription);
       if (held == null || !subscriptions.contains(subscription)) {
         return;
+      }
+      if (clientHasThrough >= 0) {
+        lastOffsets.merge(subscription, clientHasThrough, Math::max);
       }
       reply.run();
       for (HeldEvent event : held) {
