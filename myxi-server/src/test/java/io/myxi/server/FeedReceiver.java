@@ -48,15 +48,17 @@ final class FeedReceiver {
       return true;
     }
     received++;
+    JsonNode mq = frame.path("mq");
     if (seq < expected) {
-      violations.add("duplicate or out of order: " + key + "#" + seq + " after #" + (expected - 1));
+      Map<String, Object> last = positions.get(key);
+      violations.add("duplicate or out of order: " + key + "#" + seq + " (offset " + (mq.has("o") ? mq.path("o").asLong() : "none")
+          + ") after #" + (expected - 1) + " (offset " + (last == null ? "none" : last.get("o")) + ")");
     } else {
       if (seq > expected) {
         violations.add("gap: " + key + " #" + expected + " to #" + (seq - 1) + " missing before #" + seq);
       }
       next.put(key, seq + 1);
     }
-    JsonNode mq = frame.path("mq");
     if (mq.has("o")) {
       positions.put(key, Map.of("o", mq.path("o").asLong(), "t", mq.path("t").asText()));
     }

@@ -296,6 +296,50 @@ class HistoryTest {
     assertThat(reply.path("payload").path("reason").asText()).isEqualTo("too_old");
   }
 
+  /**
+   * A read shared by two recoveries, one of which starts further back, passes events the other's
+   * client already has: they must not be sent to it again. Key a resumes at a position inside a
+   * read kept from an earlier recovery (so it is checked at once); key b, in the same Subscribe,
+   * resumes further back, so one read starts at b's position and passes a's old events.
+   */
+  @Test
+  void a_read_shared_with_an_older_position_sends_nothing_at_or_before_the_newer_one() throws Exception {
+    stopServer();
+    deploys = RabbitMqFixture.unique("deploys-shared");
+    startWith(Retention.maxAge(Duration.ofHours(1)), 0); // no window: every recovery reads the stream
+    TestClient watcher = connect();
+    subscribe(watcher, Map.of("exchange", deploys, "routing_keys", List.of("a", "b", "x")));
+    Map<String, Map<String, Object>> positions = new HashMap<>();
+    for (String event : List.of("b0", "x0", "a0", "a1", "x1")) {
+      push(event.substring(0, 1), Integer.parseInt(event.substring(1)));
+      positions.put(event, position(watcher.nextEvent("Line")));
+    }
+    // An earlier recovery of x keeps what it read, from x0 to x1 (a0 and a1 included).
+    List<JsonNode> earlier = subscribe(connect(), Map.of("exchange", deploys, "routing_key", "x", "since", positions.get("x0")));
+    assertThat(earlier.get(earlier.size() - 1).path("payload").path("recovered").asBoolean()).isTrue();
+    push("b", 1);
+    push("x", 2);
+    watcher.nextEvent("Line");
+    watcher.nextEvent("Line");
+
+    TestClient client = connect();
+    Map<String, Object> since = Map.of("a", positions.get("a1"), "b", positions.get("b0"));
+    int tag = client.action("Subscribe", Map.of("exchange", deploys, "routing_keys", List.of("a", "b"), "since", since));
+    List<String> replayed = new ArrayList<>();
+    int replies = 0;
+    while (replies < 2) {
+      JsonNode frame = client.next(Duration.ofSeconds(30));
+      if (frame.path("tag").asInt(-1) == tag) {
+        assertThat(frame.path("payload").path("recovered").asBoolean()).as(frame.toString()).isTrue();
+        replies++;
+      } else if (frame.path("event").asText().equals("Line")) {
+        replayed.add(frame.path("mq").path("rk").asText() + frame.path("payload").path("n").asInt());
+      }
+    }
+    assertThat(replayed).as("a0 and a1 are at or before a's position").containsExactly("b1");
+    assertThat(client.poll(Duration.ofMillis(300))).isNull();
+  }
+
   @Test
   void since_on_an_exchange_without_history_says_no_history_and_denied_keys_replay_nothing() {
     TestClient client = connect();

@@ -106,11 +106,13 @@ class NodeKillRecoveryTest {
       long[] figuresBefore = survivor.historyFigures(exchange);
       long reconnectStart = System.nanoTime();
       List<TestClient> second = new ArrayList<>();
+      List<Map<String, Object>> sentSince = new ArrayList<>();
       for (int i = 0; i < SESSIONS; i++) {
         TestClient socket = TestClient.connect(survivor.port());
         second.add(socket);
         String key = keys.get(i % KEYS);
-        tags[i] = socket.action("Subscribe", Map.of("exchange", exchange, "routing_key", key, "since", receivers.get(i).position(key)));
+        sentSince.add(receivers.get(i).position(key));
+        tags[i] = socket.action("Subscribe", Map.of("exchange", exchange, "routing_key", key, "since", sentSince.get(i)));
       }
       sockets.addAll(second);
       // Replayed events arrive before each Subscribed reply; count each distinct one once for the bytes missed.
@@ -154,8 +156,11 @@ class NodeKillRecoveryTest {
       List<String> violations = new ArrayList<>();
       long delivered = 0;
       long missedEvents = 0;
-      for (FeedReceiver receiver : receivers) {
-        violations.addAll(receiver.violations());
+      for (int i = 0; i < SESSIONS; i++) {
+        FeedReceiver receiver = receivers.get(i);
+        for (String violation : receiver.violations()) {
+          violations.add("session " + i + " (resumed from " + sentSince.get(i) + "): " + violation);
+        }
         delivered += receiver.received();
         missedEvents += receiver.missedEvents().size();
       }

@@ -352,6 +352,11 @@ final class HistoryReader {
         }
         continue;
       }
+      // A read shared with requests that start further back passes events this one's client
+      // already has (at or before its position) or was already sent (from a kept read): skip them.
+      if (event.offset() <= Math.max(request.since.offset(), request.resumeAfter)) {
+        continue;
+      }
       if (event.offset() <= request.target && event.routingKey().equals(request.subscription.routingKey())) {
         if (stored == null) {
           stored = history.encode(event);
