@@ -1,7 +1,6 @@
 package io.myxi.broker.internal;
 
 import com.rabbitmq.client.AMQP;
-import com.rabbitmq.client.BlockedListener;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
@@ -38,8 +37,8 @@ import org.slf4j.LoggerFactory;
  * the caller's bound, and a blocked connection does not answer them. So every AMQP call runs on
  * the one publishing thread, and callers wait for it at most their timeout. The fields marked
  * "publishing thread only" are confined to it; {@link #blocking} is written by the client's
- * connection thread and read anywhere. The confirms are {@link ConfirmChannel}'s, the deadlines
- * {@link PublishDeadlines}'.
+ * connection thread and read anywhere. The connection is {@link PublishingConnection}'s, the
+ * confirms {@link ConfirmChannel}'s, the deadlines {@link PublishDeadlines}'.
  *
  * <p>The declared-exchange cache belongs to the confirm channel: when the broker closes the channel
  * with 404 (the exchange was deleted) or the connection is replaced (a restarted broker may have
@@ -54,22 +53,17 @@ public final class Publisher {
       .deliveryMode(1)
       .build();
 
-  private final ConnectionFactory factory;
-  private final BrokerAddresses addresses;
-  private final String connectionName;
-  private final String description;
   private final ExecutorService publishThread;
   /** Closes discarded channels, which waits for the broker, off the publishing thread. */
   private final ExecutorService closer;
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  private volatile Connection connection; // opened on the publishing thread only, read anywhere
   private final PublishBlocking blocking = new PublishBlocking();
+  private final PublishingConnection connection;
   private final DeclaredExchanges declaredExchanges; // publishing thread only
   /** History streams declared on {@link #declaredStreamsOn}; a new connection starts empty (a restarted broker may have lost them). */
   private final java.util.Set<String> declaredStreams = new java.util.HashSet<>(); // publishing thread only
   private Connection declaredStreamsOn; // publishing thread only
-  private final Backoff connectBackoff; // publishing thread only
   private ConfirmChannel channel; // publishing thread only
   /** Where callers' stages run: not the client's connection thread, which also reads confirms. */
   private final ExecutorService callbacks;
@@ -77,16 +71,10 @@ public final class Publisher {
   /** Batches waiting for the publishing thread, and whether a drain of them is on its way. */
   private final Queue<List<PendingPublish>> toPublish = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean drainScheduled = new AtomicBoolean();
-  private long nextConnectAttempt; // publishing thread only
-  private String lastFailure = "not connected yet"; // publishing thread only
 
   public Publisher(ConnectionFactory factory, RabbitMqSettings settings) {
-    this.factory = factory;
-    this.addresses = settings.addresses();
-    this.connectionName = settings.connectionName() + "-publisher";
-    this.description = settings.description();
+    this.connection = new PublishingConnection(factory, settings, blocking);
     this.declaredExchanges = new DeclaredExchanges(settings.exchangeDurable(), settings.exchangeAutoDelete());
-    this.connectBackoff = Backoff.withoutJitter(settings.initialRecoveryDelay(), settings.maxRecoveryDelay());
     this.publishThread = Executors.newSingleThreadExecutor(AmqpSupport.daemonThreads("myxi-amqp-publish"));
     // Idle threads end after a minute, so closing channels in the background creates no lasting threads.
     this.callbacks = new ThreadPoolExecutor(0, 1, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), AmqpSupport.daemonThreads("myxi-amqp-confirms"));
@@ -168,14 +156,12 @@ public final class Publisher {
   }
 
   public boolean isConnected() {
-    Connection current = connection;
-    return current != null && current.isOpen();
+    return connection.isOpen();
   }
 
   /** The broker node of the publishing connection ({@code host:port}), or null while it is not open. */
   public String currentAddress() {
-    Connection current = connection;
-    return current != null && current.isOpen() ? AmqpSupport.addressOf(current) : null;
+    return connection.currentAddress();
   }
 
   public void close() {
@@ -185,11 +171,7 @@ public final class Publisher {
     publishThread.shutdownNow();
     deadlines.shutdown(); // Deadlines already set still fire: nothing waits past its timeout.
     closer.shutdown(); // The callback thread ends by itself when idle; futures still open end at their deadline.
-    Connection current = connection;
-    connection = null;
-    if (current != null) {
-      AmqpSupport.abortQuietly(current);
-    }
+    connection.close();
   }
 
   /** Messages a closed channel or a return hands back, to be published once more. */
@@ -302,7 +284,7 @@ public final class Publisher {
 
   // Publishing thread only.
   private ConfirmChannel confirmChannel() {
-    Connection current = connection();
+    Connection current = connection.get();
     ConfirmChannel existing = channel;
     if (existing != null && existing.channel.isOpen() && existing.channel.getConnection() == current) {
       return existing;
@@ -315,52 +297,6 @@ public final class Publisher {
       return channel;
     } catch (IOException | ShutdownSignalException e) {
       throw new BrokerException("publish failed: " + AmqpSupport.rootMessage(e), e);
-    }
-  }
-
-  /**
-   * The publishing connection, opened on demand. After a failed attempt, publishes fail at once
-   * for a short while (growing with each failure) instead of each trying again. Publishing thread only.
-   */
-  private Connection connection() {
-    Connection current = connection;
-    if (current != null && current.isOpen()) {
-      return current;
-    }
-    long now = System.nanoTime();
-    if (now < nextConnectAttempt) {
-      throw new BrokerException("not connected to RabbitMQ at " + description + " (" + lastFailure + ")");
-    }
-    try {
-      // To the first of the broker's addresses that accepts: after a loss, a surviving cluster node.
-      Connection fresh = addresses.connect(factory, connectionName);
-      fresh.addBlockedListener(new BlockedListener() {
-        @Override
-        public void handleBlocked(String reason) {
-          blocking.blocked(reason);
-          log.warn("RabbitMQ is blocking publishers: {}", reason);
-        }
-
-        @Override
-        public void handleUnblocked() {
-          blocking.unblocked();
-          log.info("RabbitMQ is accepting publishers again");
-        }
-      });
-      fresh.addShutdownListener(cause -> blocking.unblocked());
-      blocking.unblocked();
-      connection = fresh;
-      connectBackoff.reset();
-      log.info("Publishing to RabbitMQ at {} (node {})", description, AmqpSupport.addressOf(fresh));
-      if (closed.get()) {
-        AmqpSupport.abortQuietly(fresh);
-        throw new BrokerException("RabbitMQ broker is closed");
-      }
-      return fresh;
-    } catch (IOException | TimeoutException e) {
-      lastFailure = AmqpSupport.rootMessage(e);
-      nextConnectAttempt = now + TimeUnit.MILLISECONDS.toNanos(connectBackoff.nextDelayMillis());
-      throw new BrokerException("not connected to RabbitMQ at " + description + " (" + lastFailure + ")", e);
     }
   }
 
