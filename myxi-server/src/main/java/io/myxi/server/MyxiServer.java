@@ -157,7 +157,7 @@ public final class MyxiServer implements AutoCloseable {
     return true;
   }
 
-  /** History replay figures of one exchange, {stream reads, events replayed}: for tests. */
+  /** History replay figures of one exchange, {stream reads, events replayed, replays extended past dropped live events}: for tests. */
   long[] historyFigures(String exchange) {
     return node.historyFigures(exchange);
   }

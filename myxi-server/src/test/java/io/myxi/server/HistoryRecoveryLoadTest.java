@@ -38,11 +38,15 @@ class HistoryRecoveryLoadTest {
   private MyxiServer server;
 
   private void start(long windowBytes) {
+    start(windowBytes, 1L << 20);
+  }
+
+  private void start(long windowBytes, long maxBufferedBytes) {
     broker = RabbitMqBroker.builder().uri(RabbitMqFixture.uri()).connectionName(RabbitMqFixture.unique("myxi-history-load")).build();
     broker.start();
     myxi = Myxi.builder().broker(broker).exchange(exchange, Authorizer.allowAll(), Retention.maxAge(Duration.ofHours(1))).build();
     server = MyxiServer.builder(myxi).port(0).bindAddress("127.0.0.1").reauthorizeInterval(Duration.ZERO)
-        .shutdownWindow(Duration.ZERO).historyWindowBytes(windowBytes).maxSubscriptionsPerSession(10).build().start();
+        .shutdownWindow(Duration.ZERO).historyWindowBytes(windowBytes).maxSubscriptionsPerSession(10).maxBufferedBytes(maxBufferedBytes).build().start();
     await().atMost(Duration.ofSeconds(30)).until(server::isReady);
   }
 
@@ -197,5 +201,55 @@ class HistoryRecoveryLoadTest {
         + ",\"broker_bytes_read\":" + read + ",\"ratio\":" + String.format(java.util.Locale.ROOT, "%.2f", (double) read / missedBytes)
         + ",\"stream_reads\":" + figures[0] + ",\"ms\":" + elapsedMs + "}");
     assertThat(read).as("broker bytes read for %d recovering sessions", sessions).isLessThanOrEqualTo(missedBytes * 3 / 2);
+  }
+
+  /**
+   * Issue 10: the live events held back during a replay are bounded (half the output buffer). A
+   * client 20,000 events behind on a key that keeps receiving live events, with a small output
+   * buffer so the bound trips: the replay reads on past the live events dropped, and the client
+   * gets every event once, in order, recovered and not closed.
+   */
+  @Test
+  void a_client_recovering_a_busy_key_gets_every_event_once_in_order_while_the_live_events_held_are_bounded() throws Exception {
+    start(0, 32 << 10);
+    Map<String, Object> since = positionNow("k0");
+    int missed = 20_000;
+    publishToStream(missed, 1);
+    await().atMost(Duration.ofSeconds(60)).until(() -> server.stats().deliveriesReceived() >= missed + 1);
+    // Live events at a steady rate, about 2 KiB a millisecond: the 16 KiB hand-off bound trips.
+    String padding = "x".repeat(200);
+    java.util.concurrent.atomic.AtomicInteger lastLive = new java.util.concurrent.atomic.AtomicInteger(missed);
+    java.util.concurrent.ScheduledExecutorService publisher = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+    try {
+      publisher.scheduleAtFixedRate(() -> {
+        int n = lastLive.get() + 1;
+        myxi.pushEvent(exchange, "k0", "Line", Map.of("n", n, "text", padding));
+        lastLive.set(n);
+      }, 0, 1, java.util.concurrent.TimeUnit.MILLISECONDS);
+      await().atMost(Duration.ofSeconds(10)).until(() -> lastLive.get() > missed + 100);
+      TestClient client = connect();
+      int tag = client.action("Subscribe", Map.of("exchange", exchange, "routing_key", "k0", "since", since));
+      int expected = 1;
+      JsonNode reply = null;
+      // Read on after the reply until a good part of the events sent live afterwards came too.
+      int stopAt = Integer.MAX_VALUE;
+      while (expected <= stopAt) {
+        JsonNode frame = client.next(Duration.ofSeconds(30));
+        if (frame.path("tag").asInt(-1) == tag) {
+          reply = frame;
+          stopAt = lastLive.get() + 200;
+          continue;
+        }
+        assertThat(frame.path("payload").path("n").asInt()).as("event after %d", expected - 1).isEqualTo(expected++);
+      }
+      assertThat(reply.path("payload").path("recovered").asBoolean()).as(reply.toString()).isTrue();
+      assertThat(client.isClosed()).isFalse();
+      long[] figures = server.historyFigures(exchange);
+      record("{\"figure\":\"busy_key_hand_off\",\"missed_events\":" + missed + ",\"live_events\":" + (lastLive.get() - missed)
+          + ",\"stream_reads\":" + figures[0] + ",\"extensions\":" + figures[2] + "}");
+      assertThat(figures[2]).as("replays extended past dropped live events").isPositive();
+    } finally {
+      publisher.shutdownNow();
+    }
   }
 }

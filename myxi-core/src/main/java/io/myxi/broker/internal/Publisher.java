@@ -1,9 +1,7 @@
 package io.myxi.broker.internal;
 
 import com.rabbitmq.client.AMQP;
-import com.rabbitmq.client.BlockedListener;
 import com.rabbitmq.client.Channel;
-import com.rabbitmq.client.ConfirmListener;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.ShutdownSignalException;
@@ -15,13 +13,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ConcurrentNavigableMap;
-import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -43,8 +36,9 @@ import org.slf4j.LoggerFactory;
  * <p>Threads: AMQP calls such as opening a channel wait up to the client's RPC timeout whatever
  * the caller's bound, and a blocked connection does not answer them. So every AMQP call runs on
  * the one publishing thread, and callers wait for it at most their timeout. The fields marked
- * "publishing thread only" are confined to it; {@link #blockedReason} is written by the client's
- * connection thread and read anywhere.
+ * "publishing thread only" are confined to it; {@link #blocking} is written by the client's
+ * connection thread and read anywhere. The connection is {@link PublishingConnection}'s, the
+ * confirms {@link ConfirmChannel}'s, the deadlines {@link PublishDeadlines}'.
  *
  * <p>The declared-exchange cache belongs to the confirm channel: when the broker closes the channel
  * with 404 (the exchange was deleted) or the connection is replaced (a restarted broker may have
@@ -59,45 +53,31 @@ public final class Publisher {
       .deliveryMode(1)
       .build();
 
-  private final ConnectionFactory factory;
-  private final BrokerAddresses addresses;
-  private final String connectionName;
-  private final String description;
   private final ExecutorService publishThread;
   /** Closes discarded channels, which waits for the broker, off the publishing thread. */
   private final ExecutorService closer;
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  private volatile Connection connection; // opened on the publishing thread only, read anywhere
-  private volatile String blockedReason; // written by the client's connection thread
+  private final PublishBlocking blocking = new PublishBlocking();
+  private final PublishingConnection connection;
   private final DeclaredExchanges declaredExchanges; // publishing thread only
   /** History streams declared on {@link #declaredStreamsOn}; a new connection starts empty (a restarted broker may have lost them). */
   private final java.util.Set<String> declaredStreams = new java.util.HashSet<>(); // publishing thread only
   private Connection declaredStreamsOn; // publishing thread only
-  private final Backoff connectBackoff; // publishing thread only
   private ConfirmChannel channel; // publishing thread only
   /** Where callers' stages run: not the client's connection thread, which also reads confirms. */
   private final ExecutorService callbacks;
-  /** Fails what is not confirmed at its deadline. */
-  private final ScheduledThreadPoolExecutor deadlines;
+  private final PublishDeadlines deadlines = new PublishDeadlines();
   /** Batches waiting for the publishing thread, and whether a drain of them is on its way. */
-  private final Queue<List<Pending>> toPublish = new ConcurrentLinkedQueue<>();
+  private final Queue<List<PendingPublish>> toPublish = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean drainScheduled = new AtomicBoolean();
-  private long nextConnectAttempt; // publishing thread only
-  private String lastFailure = "not connected yet"; // publishing thread only
 
   public Publisher(ConnectionFactory factory, RabbitMqSettings settings) {
-    this.factory = factory;
-    this.addresses = settings.addresses();
-    this.connectionName = settings.connectionName() + "-publisher";
-    this.description = settings.description();
+    this.connection = new PublishingConnection(factory, settings, blocking);
     this.declaredExchanges = new DeclaredExchanges(settings.exchangeDurable(), settings.exchangeAutoDelete());
-    this.connectBackoff = Backoff.withoutJitter(settings.initialRecoveryDelay(), settings.maxRecoveryDelay());
     this.publishThread = Executors.newSingleThreadExecutor(AmqpSupport.daemonThreads("myxi-amqp-publish"));
     // Idle threads end after a minute, so closing channels in the background creates no lasting threads.
     this.callbacks = new ThreadPoolExecutor(0, 1, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), AmqpSupport.daemonThreads("myxi-amqp-confirms"));
-    this.deadlines = new ScheduledThreadPoolExecutor(1, AmqpSupport.daemonThreads("myxi-amqp-publish-deadlines"));
-    deadlines.setRemoveOnCancelPolicy(true);
     this.closer = new ThreadPoolExecutor(0, 4, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), AmqpSupport.daemonThreads("myxi-amqp-closer"));
   }
 
@@ -120,7 +100,7 @@ public final class Publisher {
       // The extra second only guards against a bug in the deadline.
       done.get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
-      throw new BrokerException(noConfirmMessage(timeout));
+      throw new BrokerException(blocking.noConfirmMessage(timeout));
     } catch (ExecutionException e) {
       if (e.getCause() instanceof BrokerException brokerException) {
         throw brokerException;
@@ -155,214 +135,33 @@ public final class Publisher {
     if (closed.get()) {
       return CompletableFuture.failedFuture(new BrokerException("RabbitMQ broker is closed"));
     }
-    if (blockedReason != null) {
-      return CompletableFuture.failedFuture(new BrokerException(blockedMessage()));
+    if (blocking.isBlocked()) {
+      return CompletableFuture.failedFuture(new BrokerException(blocking.blockedMessage()));
     }
     long deadline = System.nanoTime() + timeout.toNanos();
-    List<Pending> batch = new ArrayList<>(messages.size());
+    List<PendingPublish> batch = new ArrayList<>(messages.size());
     for (Broker.Message message : messages) {
-      batch.add(new Pending(message, deadline, timeout, history));
+      batch.add(new PendingPublish(message, deadline, timeout, history, blocking));
     }
     CompletableFuture<Void> all = batch.size() == 1
         ? batch.get(0).outcome
         : CompletableFuture.allOf(batch.stream().map(pending -> pending.outcome).toArray(CompletableFuture[]::new));
-    // One timer per batch, cancelled (and removed) when the batch is settled: nothing lingers.
-    ScheduledFuture<?> timer;
-    try {
-      timer = deadlines.schedule(() -> batch.forEach(Pending::expire), Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-    } catch (RejectedExecutionException e) {
+    if (!deadlines.watch(batch, all, deadline)) {
       return CompletableFuture.failedFuture(new BrokerException("RabbitMQ broker is closed"));
     }
-    all.whenComplete((ignored, error) -> timer.cancel(false));
     toPublish.add(batch);
     drainSoon();
     // Callers' stages run on the callback thread, never on the client's connection thread.
     return all.whenCompleteAsync((ignored, error) -> {}, callbacks);
   }
 
-  /**
-   * One message on its way: completed by the broker's ack or nack, by a failure, or at the deadline.
-   * {@link #channel} and {@link #seqNo} tell where it waits for its confirm (publishing thread writes them).
-   */
-  private final class Pending {
-    final Broker.Message message;
-    /** Non-null for an event of a history exchange: {@code message.exchange()} is then the stream. */
-    final Retention history;
-    /** The tag of the last publish of a history event, to recognise it when the broker returns it. */
-    volatile String messageId;
-    /** Set by the client's connection thread when the broker returned it (before its confirm). */
-    volatile boolean returned;
-    final long deadline;
-    final Duration timeout;
-    /** Completed by the broker's ack or nack, a failure, or (with a TimeoutException) at the deadline. */
-    final CompletableFuture<Void> result = new CompletableFuture<>();
-    /** What callers see: the result, with every failure as a BrokerException. */
-    final CompletableFuture<Void> outcome;
-    volatile ConfirmChannel channel;
-    volatile long seqNo;
-    volatile boolean retried;
-
-    Pending(Broker.Message message, long deadline, Duration timeout, Retention history) {
-      this.message = message;
-      this.history = history;
-      this.deadline = deadline;
-      this.timeout = timeout;
-      outcome = result.handle((ignored, error) -> {
-        if (error == null) {
-          return null;
-        }
-        forget();
-        throw new CompletionException(asBrokerException(error));
-      });
-    }
-
-    private BrokerException asBrokerException(Throwable error) {
-      Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-      if (cause instanceof BrokerException brokerException) {
-        return brokerException;
-      }
-      if (cause instanceof TimeoutException) {
-        return new BrokerException(noConfirmMessage(timeout));
-      }
-      return new BrokerException("publish failed: " + AmqpSupport.rootMessage(cause), cause);
-    }
-
-    /** No confirm expected any more (failed or timed out): drop it from its channel's table. */
-    private void forget() {
-      ConfirmChannel waitingOn = channel;
-      if (waitingOn != null) {
-        waitingOn.unconfirmed.remove(seqNo, this);
-      }
-    }
-
-    void expire() {
-      result.completeExceptionally(new TimeoutException());
-    }
-
-    void confirmed() {
-      result.complete(null);
-    }
-
-    void fail(BrokerException e) {
-      result.completeExceptionally(e);
-    }
-  }
-
-  /**
-   * A confirm channel and the messages published on it that wait for their confirm, by sequence
-   * number. When it closes, those fail; a message refused because its exchange was deleted behind
-   * our back reached nobody, so it is published once more (the exchange is declared again on the
-   * next channel), as is nothing else: whether the broker routed the others is unknown.
-   */
-  private final class ConfirmChannel implements ConfirmListener {
-    final Channel channel;
-    final ConcurrentNavigableMap<Long, Pending> unconfirmed = new ConcurrentSkipListMap<>();
-
-    ConfirmChannel(Channel channel) {
-      this.channel = channel;
-      channel.addConfirmListener(this);
-      // History events are mandatory: a stream deleted behind our back returns them (before their
-      // confirm) instead of dropping them; handleAck then publishes them once more.
-      channel.addReturnListener(returned -> {
-        String id = returned.getProperties().getMessageId();
-        if (id != null) {
-          for (Pending pending : unconfirmed.values()) {
-            if (id.equals(pending.messageId)) {
-              pending.returned = true;
-            }
-          }
-        }
-      });
-      channel.addShutdownListener(this::closed);
-    }
-
-    @Override
-    public void handleAck(long deliveryTag, boolean multiple) {
-      settle(deliveryTag, multiple, this::acked);
-    }
-
-    private void acked(Pending pending) {
-      if (!pending.returned) {
-        pending.confirmed();
-        return;
-      }
-      pending.returned = false;
-      pending.channel = null;
-      if (pending.retried) {
-        pending.fail(new BrokerException("RabbitMQ could not route the event to " + pending.message.exchange()));
-        return;
-      }
-      pending.retried = true;
-      log.info("{} is gone on RabbitMQ (event returned); declaring it again", pending.message.exchange());
-      try {
-        toPublish.add(List.of(pending));
-        drainSoon();
-      } catch (RejectedExecutionException e) {
-        pending.fail(new BrokerException("RabbitMQ broker is closed"));
-      }
-    }
-
-    @Override
-    public void handleNack(long deliveryTag, boolean multiple) {
-      settle(deliveryTag, multiple, pending -> pending.fail(new BrokerException("RabbitMQ refused the event (basic.nack)")));
-    }
-
-    private void settle(long deliveryTag, boolean multiple, java.util.function.Consumer<Pending> outcome) {
-      if (multiple) {
-        var settled = unconfirmed.headMap(deliveryTag, true);
-        for (Pending pending; (pending = pollFirst(settled)) != null; ) {
-          outcome.accept(pending);
-        }
-      } else {
-        Pending pending = unconfirmed.remove(deliveryTag);
-        if (pending != null) {
-          outcome.accept(pending);
-        }
-      }
-    }
-
-    private Pending pollFirst(java.util.NavigableMap<Long, Pending> map) {
-      var first = map.pollFirstEntry();
-      return first == null ? null : first.getValue();
-    }
-
-    private void closed(ShutdownSignalException cause) {
-      List<Pending> again = new ArrayList<>();
-      for (Pending pending; (pending = pollFirst(unconfirmed)) != null; ) {
-        pending.channel = null;
-        if (!pending.retried && AmqpSupport.isNotFound(cause) && namesExchange(cause, pending.message.exchange())) {
-          pending.retried = true;
-          again.add(pending);
-        } else {
-          pending.fail(new BrokerException("publish failed: " + AmqpSupport.rootMessage(cause), cause));
-        }
-      }
-      if (!again.isEmpty()) {
-        log.info("Exchange {} is gone on RabbitMQ ({}); declaring it again", again.get(0).message.exchange(), AmqpSupport.rootMessage(cause));
-        try {
-          toPublish.add(again);
-          drainSoon();
-        } catch (RejectedExecutionException e) {
-          again.forEach(pending -> pending.fail(new BrokerException("RabbitMQ broker is closed")));
-        }
-      }
-    }
-
-    private boolean namesExchange(ShutdownSignalException cause, String exchange) {
-      return cause.getReason() instanceof AMQP.Channel.Close close && close.getReplyText() != null
-          && close.getReplyText().contains("'" + exchange + "'");
-    }
-  }
-
   public boolean isConnected() {
-    Connection current = connection;
-    return current != null && current.isOpen();
+    return connection.isOpen();
   }
 
   /** The broker node of the publishing connection ({@code host:port}), or null while it is not open. */
   public String currentAddress() {
-    Connection current = connection;
-    return current != null && current.isOpen() ? AmqpSupport.addressOf(current) : null;
+    return connection.currentAddress();
   }
 
   public void close() {
@@ -372,25 +171,13 @@ public final class Publisher {
     publishThread.shutdownNow();
     deadlines.shutdown(); // Deadlines already set still fire: nothing waits past its timeout.
     closer.shutdown(); // The callback thread ends by itself when idle; futures still open end at their deadline.
-    Connection current = connection;
-    connection = null;
-    if (current != null) {
-      AmqpSupport.abortQuietly(current);
-    }
+    connection.close();
   }
 
-  private void failIfBlocked() {
-    if (blockedReason != null) {
-      throw new BrokerException(blockedMessage());
-    }
-  }
-
-  private String blockedMessage() {
-    return "RabbitMQ is blocking publishers (" + blockedReason + ")";
-  }
-
-  private String noConfirmMessage(Duration timeout) {
-    return blockedReason != null ? blockedMessage() : "no confirm within " + timeout.toMillis() + " ms";
+  /** Messages a closed channel or a return hands back, to be published once more. */
+  private void publishAgain(List<PendingPublish> again) {
+    toPublish.add(again);
+    drainSoon();
   }
 
   /**
@@ -402,7 +189,7 @@ public final class Publisher {
       try {
         publishThread.execute(this::drain);
       } catch (RejectedExecutionException e) {
-        for (List<Pending> batch; (batch = toPublish.poll()) != null; ) {
+        for (List<PendingPublish> batch; (batch = toPublish.poll()) != null; ) {
           batch.forEach(pending -> pending.fail(new BrokerException("RabbitMQ broker is closed")));
         }
       }
@@ -413,28 +200,28 @@ public final class Publisher {
   private void drain() {
     // Cleared first: a batch added after the polls below schedules another drain.
     drainScheduled.set(false);
-    for (List<Pending> batch; (batch = toPublish.poll()) != null; ) {
+    for (List<PendingPublish> batch; (batch = toPublish.poll()) != null; ) {
       publishNow(batch);
     }
   }
 
   // Publishing thread only.
-  private void publishNow(List<Pending> batch) {
-    for (Pending pending : batch) {
+  private void publishNow(List<PendingPublish> batch) {
+    for (PendingPublish pending : batch) {
       publishNow(pending);
     }
   }
 
   // Publishing thread only.
-  private void publishNow(Pending pending) {
+  private void publishNow(PendingPublish pending) {
     Broker.Message message = pending.message;
     while (!pending.result.isDone()) {
       if (remainingNanos(pending.deadline) <= 0) {
         pending.fail(new BrokerException("no confirm within " + pending.timeout.toMillis() + " ms (publishers queued)"));
         return;
       }
-      if (blockedReason != null) {
-        pending.fail(new BrokerException(blockedMessage()));
+      if (blocking.isBlocked()) {
+        pending.fail(new BrokerException(blocking.blockedMessage()));
         return;
       }
       ConfirmChannel current;
@@ -497,7 +284,7 @@ public final class Publisher {
 
   // Publishing thread only.
   private ConfirmChannel confirmChannel() {
-    Connection current = connection();
+    Connection current = connection.get();
     ConfirmChannel existing = channel;
     if (existing != null && existing.channel.isOpen() && existing.channel.getConnection() == current) {
       return existing;
@@ -505,57 +292,11 @@ public final class Publisher {
     try {
       Channel fresh = current.createChannel();
       fresh.confirmSelect();
-      channel = new ConfirmChannel(fresh);
+      channel = new ConfirmChannel(fresh, this::publishAgain);
       declaredExchanges.clear(); // A new channel may be on a new connection to a restarted broker.
       return channel;
     } catch (IOException | ShutdownSignalException e) {
       throw new BrokerException("publish failed: " + AmqpSupport.rootMessage(e), e);
-    }
-  }
-
-  /**
-   * The publishing connection, opened on demand. After a failed attempt, publishes fail at once
-   * for a short while (growing with each failure) instead of each trying again. Publishing thread only.
-   */
-  private Connection connection() {
-    Connection current = connection;
-    if (current != null && current.isOpen()) {
-      return current;
-    }
-    long now = System.nanoTime();
-    if (now < nextConnectAttempt) {
-      throw new BrokerException("not connected to RabbitMQ at " + description + " (" + lastFailure + ")");
-    }
-    try {
-      // To the first of the broker's addresses that accepts: after a loss, a surviving cluster node.
-      Connection fresh = addresses.connect(factory, connectionName);
-      fresh.addBlockedListener(new BlockedListener() {
-        @Override
-        public void handleBlocked(String reason) {
-          blockedReason = reason;
-          log.warn("RabbitMQ is blocking publishers: {}", reason);
-        }
-
-        @Override
-        public void handleUnblocked() {
-          blockedReason = null;
-          log.info("RabbitMQ is accepting publishers again");
-        }
-      });
-      fresh.addShutdownListener(cause -> blockedReason = null);
-      blockedReason = null;
-      connection = fresh;
-      connectBackoff.reset();
-      log.info("Publishing to RabbitMQ at {} (node {})", description, AmqpSupport.addressOf(fresh));
-      if (closed.get()) {
-        AmqpSupport.abortQuietly(fresh);
-        throw new BrokerException("RabbitMQ broker is closed");
-      }
-      return fresh;
-    } catch (IOException | TimeoutException e) {
-      lastFailure = AmqpSupport.rootMessage(e);
-      nextConnectAttempt = now + TimeUnit.MILLISECONDS.toNanos(connectBackoff.nextDelayMillis());
-      throw new BrokerException("not connected to RabbitMQ at " + description + " (" + lastFailure + ")", e);
     }
   }
 

@@ -29,7 +29,9 @@ import org.slf4j.LoggerFactory;
  * them, which requests arriving during the read join when it has not passed their position yet.
  * Each event read is encoded once and queued to the sessions whose key it is. The read pauses
  * while a session has more than half its output buffer waiting, so a client far behind catches up
- * at its own pace and is never closed as a slow consumer by its own replay.
+ * at its own pace and is never closed as a slow consumer by its own replay. The live events held
+ * back meanwhile are bounded too (see {@link HandOff}): when the session dropped some, the request's
+ * target moves to the node's current head and the replay reads on, until the hand-off succeeds.
  */
 final class HistoryReader {
   private static final Logger log = LoggerFactory.getLogger(HistoryReader.class);
@@ -53,9 +55,14 @@ final class HistoryReader {
   static final String NO_HISTORY = "no_history";
   static final String UNAVAILABLE = "unavailable";
 
-  /** Called once per request, on the reader's thread, when its replay is complete or impossible. */
+  /** Called on the reader's thread when a request's replay is complete or impossible. */
   interface Completion {
-    void done(boolean recovered, String reason);
+    /**
+     * Hands off to live delivery; returns {@link HandOff#NONE_DROPPED}, or (recovered only) the
+     * first offset of live events the session dropped meanwhile: the replay must read on from
+     * there to the current head and call again.
+     */
+    long done(boolean recovered, String reason);
   }
 
   /** One recovering subscription. */
@@ -63,7 +70,8 @@ final class HistoryReader {
     final SessionImpl session;
     final Subscription subscription;
     final Position since;
-    final long target;
+    /** The last offset to replay; moves to the head when live events were dropped meanwhile. */
+    long target;
     final Completion completion;
     boolean verified;
     boolean finished;
@@ -88,6 +96,7 @@ final class HistoryReader {
   private final Thread thread;
   private final AtomicLong streamReads = new AtomicLong();
   private final AtomicLong replayedEvents = new AtomicLong();
+  private final AtomicLong extensions = new AtomicLong();
   private volatile boolean closed;
   /** What the last reads fetched, contiguous and bounded; reader thread only. */
   private List<HistoryEvent> recentRead;
@@ -123,6 +132,11 @@ final class HistoryReader {
 
   long replayedEvents() {
     return replayedEvents.get();
+  }
+
+  /** Replays that read on past live events the session dropped (its hand-off passed its bound). */
+  long extensions() {
+    return extensions.get();
   }
 
   void close() {
@@ -199,7 +213,7 @@ final class HistoryReader {
           continue;
         }
         replayWindow(request, current, after);
-        finish(request, true, null);
+        complete(request);
       }
     }
   }
@@ -422,12 +436,80 @@ final class HistoryReader {
     }
   }
 
-  private void finish(Request request, boolean recovered, String reason) {
+  /**
+   * Hands a replayed request off to live delivery; while the session dropped live events (more
+   * than its hand-off holds), reads on past them to the current head first.
+   */
+  private void complete(Request request) throws InterruptedException {
+    long droppedFrom;
+    while ((droppedFrom = done(request, true, null)) != HandOff.NONE_DROPPED) {
+      extensions.incrementAndGet();
+      // Holding restarted before the head is read: every later live event is held again.
+      Stored head = history.head();
+      if (head == null || closed) {
+        done(request, false, UNAVAILABLE); // The history restarted, or the node stops.
+        break;
+      }
+      long from = request.target == Long.MAX_VALUE ? droppedFrom : Math.min(droppedFrom, request.target + 1);
+      // A live feed lagging behind the client's position may have dropped events it already has.
+      from = Math.max(from, request.since.offset() + 1);
+      request.target = Math.max(request.target == Long.MAX_VALUE ? -1 : request.target, head.offset());
+      if (!replayRange(request, from)) {
+        done(request, false, UNAVAILABLE);
+        break;
+      }
+    }
     request.finished = true;
+  }
+
+  /** Replays the request's events from {@code from} to its target, from the window or the stream. */
+  private boolean replayRange(Request request, long from) throws InterruptedException {
+    if (from > request.target) {
+      return true; // Nothing the client lacks.
+    }
+    List<Stored> window = history.windowSnapshot();
+    if (!window.isEmpty() && window.get(0).offset() <= from) {
+      replayWindow(request, window, from - 1);
+      return true;
+    }
+    streamReads.incrementAndGet();
+    long lastRead = from - 1;
+    try (HistoryCursor cursor = broker.openHistoryCursor(stream, from)) {
+      while (lastRead < request.target) {
+        if (closed) {
+          return false;
+        }
+        HistoryEvent event = cursor.next(READ_TIMEOUT);
+        if (event == null) {
+          log.warn("History stream {}: no event after offset {} within {} s", stream, lastRead, READ_TIMEOUT.toSeconds());
+          return false;
+        }
+        lastRead = event.offset();
+        if (event.offset() <= request.target && event.routingKey().equals(request.subscription.routingKey())) {
+          Stored stored = history.encode(event);
+          if (stored != null) {
+            replay(request, stored);
+          }
+        }
+      }
+      return true;
+    } catch (BrokerException e) {
+      log.warn("History stream {} could not be read: {}", stream, e.getMessage());
+      return false;
+    }
+  }
+
+  private long done(Request request, boolean recovered, String reason) {
     try {
-      request.completion.done(recovered, reason);
+      return request.completion.done(recovered, reason);
     } catch (RuntimeException e) {
       log.error("Completing the recovery of {} for session {} failed", request.subscription, request.session.id(), e);
+      return HandOff.NONE_DROPPED;
     }
+  }
+
+  private void finish(Request request, boolean recovered, String reason) {
+    request.finished = true;
+    done(request, recovered, reason);
   }
 }

@@ -308,7 +308,7 @@ public final class Node implements ConnectionHandler {
   /** History replay figures of one exchange: {stream reads, events replayed}; for tests and benchmarks. */
   public long[] historyFigures(String exchange) {
     ExchangeHistory history = histories.get(exchange);
-    return history == null ? new long[2] : new long[] {history.reader().streamReads(), history.reader().replayedEvents()};
+    return history == null ? new long[3] : new long[] {history.reader().streamReads(), history.reader().replayedEvents(), history.reader().extensions()};
   }
 
   /** Deletes the node queue, stops the history feeds and the node's threads. */

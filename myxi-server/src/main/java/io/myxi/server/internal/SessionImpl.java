@@ -53,10 +53,7 @@ final class SessionImpl implements Session {
   /** Per subscription of a history exchange: the offset of the last event queued. Guarded by sendLock. */
   private final Map<Subscription, Long> lastOffsets = new java.util.HashMap<>();
   /** Live events held back while a subscription's missed events are replayed. Guarded by sendLock. */
-  private final Map<Subscription, List<HeldEvent>> handOffs = new java.util.HashMap<>();
-
-  /** A live event of a subscription whose replay is not finished. */
-  private record HeldEvent(long offset, byte[] frame, String brokerExchange) {}
+  private final Map<Subscription, HandOff> handOffs = new java.util.HashMap<>();
   private volatile Object auth;
   /** Why the node or the application closed it; null while open or when the peer closed. */
   private volatile SessionCloseReason closeReason;
@@ -184,9 +181,9 @@ final class SessionImpl implements Session {
       if (!subscriptions.contains(subscription)) {
         return;
       }
-      List<HeldEvent> held = handOffs.get(subscription);
-      if (held != null) {
-        held.add(new HeldEvent(offset, utf8, brokerExchange));
+      HandOff handOff = handOffs.get(subscription);
+      if (handOff != null) {
+        handOff.hold(offset, utf8, brokerExchange);
         return;
       }
       queueOnce(utf8, subscription, offset, brokerExchange);
@@ -217,10 +214,14 @@ final class SessionImpl implements Session {
     }
   }
 
-  /** Starts holding back live events of {@code subscription} until {@link #endHandOff}. */
+  /**
+   * Starts holding back live events of {@code subscription} until {@link #endHandOff}, up to half
+   * the output buffer (the figure the replay pauses on): past it they are dropped and the replay
+   * reads on past them.
+   */
   void beginHandOff(Subscription subscription) {
     synchronized (sendLock) {
-      handOffs.put(subscription, new java.util.ArrayList<>());
+      handOffs.put(subscription, new HandOff(context.maxBufferedBytes() / 2));
       lastOffsets.remove(subscription);
     }
   }
@@ -228,26 +229,39 @@ final class SessionImpl implements Session {
   /**
    * Ends the replay of {@code subscription}: runs {@code reply} (the {@code Subscribed} frame) and
    * then queues the live events held back, skipping those the replay queued, all under the send
-   * lock so no live event slips in between. Does nothing if the subscription was removed meanwhile.
+   * lock so no live event slips in between; returns {@link HandOff#NONE_DROPPED}. Does nothing if
+   * the subscription was removed meanwhile or the session is closing.
    *
    * <p>{@code clientHasThrough} is the offset of the client's position when it was recovered (-1
    * otherwise): nothing at or before it is sent from now on, held or later. This node's live feed
    * may lag behind the node the client came from, so events the client already has can still
    * arrive here live after the replay found nothing newer.
+   *
+   * <p>When live events were dropped because they passed the hand-off's bound, and the replay
+   * {@code recovered}, it does not end: holding starts again (from now on) and it returns the first
+   * offset dropped; the replay reads on from there to the current head and calls again.
    */
-  void endHandOff(Subscription subscription, long clientHasThrough, Runnable reply) {
+  long endHandOff(Subscription subscription, boolean recovered, long clientHasThrough, Runnable reply) {
     synchronized (sendLock) {
-      List<HeldEvent> held = handOffs.remove(subscription);
-      if (held == null || !subscriptions.contains(subscription)) {
-        return;
+      HandOff handOff = handOffs.get(subscription);
+      if (handOff == null || !subscriptions.contains(subscription) || closing.get()) {
+        handOffs.remove(subscription);
+        return HandOff.NONE_DROPPED;
       }
+      if (recovered && handOff.droppedFrom() != HandOff.NONE_DROPPED) {
+        return handOff.restart();
+      }
+      // Not recovered (the replay failed), live events dropped meanwhile, if any, are not read
+      // again: the client is told its position cannot be resumed.
+      handOffs.remove(subscription);
       if (clientHasThrough >= 0) {
         lastOffsets.merge(subscription, clientHasThrough, Math::max);
       }
       reply.run();
-      for (HeldEvent event : held) {
+      for (HandOff.Held event : handOff.held()) {
         queueOnce(event.frame(), subscription, event.offset(), event.brokerExchange());
       }
+      return HandOff.NONE_DROPPED;
     }
   }
 

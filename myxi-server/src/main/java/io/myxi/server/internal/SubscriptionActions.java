@@ -168,7 +168,7 @@ final class SubscriptionActions {
       return;
     }
     ExchangeHistory.Position position = position(since);
-    HistoryReader.Completion completion = (recovered, reason) -> session.endHandOff(subscription, recovered ? position.offset() : -1, () -> {
+    HistoryReader.Completion completion = (recovered, reason) -> session.endHandOff(subscription, recovered, recovered ? position.offset() : -1, () -> {
       reply.put("recovered", recovered);
       if (!recovered) {
         reply.put("reason", reason);
