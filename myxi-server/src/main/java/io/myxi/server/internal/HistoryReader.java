@@ -485,7 +485,8 @@ final class HistoryReader {
           return false;
         }
         lastRead = event.offset();
-        if (event.offset() <= request.target && event.routingKey().equals(request.subscription.routingKey())) {
+        // A stream read may start before the offset asked for (at its chunk's start).
+        if (event.offset() >= from && event.offset() <= request.target && event.routingKey().equals(request.subscription.routingKey())) {
           Stored stored = history.encode(event);
           if (stored != null) {
             replay(request, stored);
