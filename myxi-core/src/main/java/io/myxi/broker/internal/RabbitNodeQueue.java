@@ -1,6 +1,5 @@
 package io.myxi.broker.internal;
 
-import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.CancelCallback;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
@@ -15,15 +14,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -61,14 +57,8 @@ public final class RabbitNodeQueue implements NodeQueue, ConnectionSupervisor.Pa
   private final DeclaredExchanges declaredExchanges; // under topologyLock
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile Channel topologyChannel; // used under topologyLock; cleared on the recovery thread
-  /**
-   * How many unbinds of one run are in flight together. AMQP 0-9-1 has no no-wait {@code
-   * queue.unbind} and the client allows one RPC at a time per channel, so a run of unbinds is
-   * spread over this many extra channels instead of costing one round trip per key.
-   */
-  static final int UNBIND_CHANNELS = 8;
-  /** Extra channels for runs of unbinds; created lazily, recreated when closed. Used under topologyLock. */
-  private final AtomicReferenceArray<Channel> unbindChannels = new AtomicReferenceArray<>(UNBIND_CHANNELS);
+  /** Runs of unbinds, sent over extra channels at once. Used under topologyLock. */
+  private final UnbindChannels unbindChannels = new UnbindChannels();
   private volatile String queueName; // null while detached
   private volatile Channel consumerChannel;
   private Instant queueDownSince; // recovery thread only
@@ -180,7 +170,7 @@ public final class RabbitNodeQueue implements NodeQueue, ConnectionSupervisor.Pa
     consumerChannel = null;
     AmqpSupport.abortQuietly(topology);
     AmqpSupport.abortQuietly(consumer);
-    abortUnbindChannels();
+    unbindChannels.abortAll();
     if (lostName != null) {
       try {
         listener.onDisconnected(reason);
@@ -240,7 +230,7 @@ public final class RabbitNodeQueue implements NodeQueue, ConnectionSupervisor.Pa
    * the run's last bind waits for its answer. AMQP answers a channel's methods in order, and a bind
    * that fails closes the channel, so that answer confirms every bind before it. Unbinds (AMQP has
    * no no-wait unbind) keep their place in the order: a run of them is sent over {@link
-   * #UNBIND_CHANNELS} channels at once and every one is answered before the next change goes out,
+   * UnbindChannels#WIDTH} channels at once and every one is answered before the next change goes out,
    * so an unbind still reaches the broker before a later re-bind of its key. A failure fails only
    * the binds not yet confirmed; the channel is reopened and the rest of the batch goes on.
    */
@@ -309,7 +299,7 @@ public final class RabbitNodeQueue implements NodeQueue, ConnectionSupervisor.Pa
                 }
                 int from = next;
                 next = runEnd;
-                unbindTogether(topology, name, changes.subList(from, runEnd), System.nanoTime() + timeout.toNanos());
+                unbindChannels.unbindTogether(topology, name, changes.subList(from, runEnd), System.nanoTime() + timeout.toNanos());
                 continue;
               }
               bindings.remove(binding);
@@ -337,142 +327,6 @@ public final class RabbitNodeQueue implements NodeQueue, ConnectionSupervisor.Pa
       return results;
     } finally {
       topologyLock.unlock();
-    }
-  }
-
-  /**
-   * Sends the unbinds over the unbind channels, one RPC in flight per channel, and returns once
-   * every one is answered (or its channel closed). Best effort like a single unbind: a failure is
-   * logged and its channel recreated on next use. Past the deadline (the batch's timeout from the
-   * run's start) or when interrupted, the channels still waiting are aborted and the rest of the run
-   * goes one at a time on the topology channel, as before there were unbind channels: only the
-   * aborted unbinds may then race with a later re-bind of their key, as with any broker that does
-   * not answer within the timeout. Under topologyLock.
-   */
-  private void unbindTogether(Channel topology, String queue, List<Change> unbinds, long deadline) throws IOException {
-    Connection connection = topology.getConnection();
-    int width = Math.min(UNBIND_CHANNELS, unbinds.size());
-    CompletableFuture<?>[] inFlight = new CompletableFuture<?>[width];
-    Change[] sent = new Change[width];
-    boolean late = false;
-    try {
-      for (Change change : unbinds) {
-        int slot = late ? -1 : awaitFreeSlot(inFlight, sent, deadline);
-        Channel channel = slot < 0 ? null : unbindChannel(slot, connection);
-        if (channel == null) {
-          // Late, or no channel left on the connection: the slow way (a failure ends the run).
-          late = true;
-          topology.queueUnbind(queue, change.exchange(), change.routingKey());
-          continue;
-        }
-        AMQP.Queue.Unbind unbind = new AMQP.Queue.Unbind.Builder()
-            .queue(queue).exchange(change.exchange()).routingKey(change.routingKey()).build();
-        try {
-          inFlight[slot] = channel.asyncCompletableRpc(unbind);
-        } catch (IOException | ShutdownSignalException closing) {
-          // The broker closed the channel after an earlier failure (say, an unknown exchange) and
-          // the client had not noticed yet: once more on a fresh one, or the binding would stay.
-          AmqpSupport.abortQuietly(channel);
-          unbindChannels.set(slot, null);
-          channel = unbindChannel(slot, connection);
-          try {
-            if (channel == null) {
-              topology.queueUnbind(queue, change.exchange(), change.routingKey());
-              continue;
-            }
-            inFlight[slot] = channel.asyncCompletableRpc(unbind);
-          } catch (ShutdownSignalException e) {
-            logUnbindFailure(change, e);
-            continue;
-          }
-        }
-        sent[slot] = change;
-      }
-    } finally {
-      for (int slot = 0; slot < width; slot++) {
-        awaitSlot(inFlight, sent, slot, deadline);
-      }
-    }
-  }
-
-  /**
-   * Waits until one of the slots is free (never used, or answered) and returns it; -1 past the
-   * deadline or when interrupted, after aborting the channels still waiting.
-   */
-  private int awaitFreeSlot(CompletableFuture<?>[] inFlight, Change[] sent, long deadline) {
-    while (true) {
-      List<CompletableFuture<?>> pending = new ArrayList<>(inFlight.length);
-      for (int slot = 0; slot < inFlight.length; slot++) {
-        if (inFlight[slot] == null) {
-          return slot;
-        }
-        if (inFlight[slot].isDone()) {
-          awaitSlot(inFlight, sent, slot, deadline); // Logs a failure and frees the slot.
-          return slot;
-        }
-        pending.add(inFlight[slot]);
-      }
-      try {
-        CompletableFuture.anyOf(pending.toArray(CompletableFuture[]::new)).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-      } catch (ExecutionException e) {
-        // Handled by awaitSlot on the next pass.
-      } catch (TimeoutException | InterruptedException e) {
-        if (e instanceof InterruptedException) {
-          Thread.currentThread().interrupt();
-        }
-        for (int slot = 0; slot < inFlight.length; slot++) {
-          awaitSlot(inFlight, sent, slot, System.nanoTime()); // Aborts the laggards.
-        }
-        return -1;
-      }
-    }
-  }
-
-  /** Waits for the slot's unbind (aborting its channel past the deadline), logs a failure, frees the slot. */
-  private void awaitSlot(CompletableFuture<?>[] inFlight, Change[] sent, int slot, long deadline) {
-    CompletableFuture<?> pending = inFlight[slot];
-    if (pending == null) {
-      return;
-    }
-    inFlight[slot] = null;
-    try {
-      pending.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-    } catch (ExecutionException e) {
-      logUnbindFailure(sent[slot], e.getCause());
-    } catch (TimeoutException | InterruptedException e) {
-      if (e instanceof InterruptedException) {
-        Thread.currentThread().interrupt();
-      }
-      log.warn("RabbitMQ did not answer the unbind of {} / {} in time; closing its channel", sent[slot].exchange(), AmqpSupport.printable(sent[slot].routingKey()));
-      AmqpSupport.abortQuietly(unbindChannels.get(slot));
-    }
-    sent[slot] = null;
-  }
-
-  private static void logUnbindFailure(Change change, Throwable e) {
-    log.warn("Could not unbind {} / {}: {}", change.exchange(), AmqpSupport.printable(change.routingKey()), AmqpSupport.rootMessage(e));
-  }
-
-  /** The slot's unbind channel on this connection, opened if need be; null when none can be opened. Under topologyLock. */
-  private Channel unbindChannel(int slot, Connection connection) {
-    Channel channel = unbindChannels.get(slot);
-    if (channel != null && channel.isOpen() && channel.getConnection() == connection) {
-      return channel;
-    }
-    AmqpSupport.abortQuietly(channel);
-    try {
-      channel = connection.createChannel(); // Null when the connection's channel limit is reached.
-    } catch (IOException | ShutdownSignalException e) {
-      log.warn("Could not open an unbind channel: {}", AmqpSupport.rootMessage(e));
-      channel = null;
-    }
-    unbindChannels.set(slot, channel);
-    return channel;
-  }
-
-  private void abortUnbindChannels() {
-    for (int slot = 0; slot < UNBIND_CHANNELS; slot++) {
-      AmqpSupport.abortQuietly(unbindChannels.getAndSet(slot, null));
     }
   }
 
@@ -566,7 +420,7 @@ public final class RabbitNodeQueue implements NodeQueue, ConnectionSupervisor.Pa
       queueName = null;
       topologyChannel = null;
       consumerChannel = null;
-      abortUnbindChannels();
+      unbindChannels.abortAll();
       topologyLock.unlock();
     }
   }
