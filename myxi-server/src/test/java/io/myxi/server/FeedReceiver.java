@@ -9,7 +9,8 @@ import java.util.Map;
 
 /**
  * What one client received of a {@link NumberedFeed}, checked as frames arrive: per key, seqs must
- * come as 0, 1, 2… (a repeat is a duplicate, a jump a gap or a reorder). Keeps the last position
+ * come as 0, 1, 2… (a repeat is a duplicate or a reorder; a jump is a gap, a loss when a missing
+ * event was confirmed). Keeps the last position
  * ({@code mq.o}/{@code mq.t}) per key for a resubscribe, counts {@code MissedEvents}, and notes when
  * the first event published after a given instant arrived (how soon a client is live again).
  *
@@ -20,6 +21,10 @@ final class FeedReceiver {
   private final Map<String, Map<String, Object>> positions = new LinkedHashMap<>();
   private final List<String> violations = new ArrayList<>();
   private final List<JsonNode> missedEvents = new ArrayList<>();
+  private final List<Gap> gaps = new ArrayList<>();
+
+  /** Seqs {@code from} to {@code to} of {@code key} never arrived (a later one did). */
+  private record Gap(String key, int from, int to) {}
   private long received;
   private long liveAfterNanos = Long.MAX_VALUE;
   private long liveAtNanos = -1;
@@ -55,7 +60,8 @@ final class FeedReceiver {
           + ") after #" + (expected - 1) + " (offset " + (last == null ? "none" : last.get("o")) + ")");
     } else {
       if (seq > expected) {
-        violations.add("gap: " + key + " #" + expected + " to #" + (seq - 1) + " missing before #" + seq);
+        // A gap is a loss only where the publisher was told the event was stored (see lost()).
+        gaps.add(new Gap(key, expected, seq - 1));
       }
       next.put(key, seq + 1);
     }
@@ -100,6 +106,35 @@ final class FeedReceiver {
 
   List<String> violations() {
     return violations;
+  }
+
+  /**
+   * Confirmed events that never arrived although a later one of their key did. Events whose
+   * publish failed may be missing (nothing was stored) or present (stored, the confirm lost).
+   */
+  List<String> lost(NumberedFeed feed) {
+    List<String> lost = new ArrayList<>();
+    for (Gap gap : gaps) {
+      for (int seq = gap.from(); seq <= gap.to(); seq++) {
+        if (feed.confirmed(gap.key(), seq)) {
+          lost.add("lost: " + gap.key() + "#" + seq + " (confirmed)");
+        }
+      }
+    }
+    return lost;
+  }
+
+  /** Events missing that were never confirmed to the publisher (their publish failed). */
+  int unconfirmedGaps(NumberedFeed feed) {
+    int count = 0;
+    for (Gap gap : gaps) {
+      for (int seq = gap.from(); seq <= gap.to(); seq++) {
+        if (!feed.confirmed(gap.key(), seq)) {
+          count++;
+        }
+      }
+    }
+    return count;
   }
 
   List<JsonNode> missedEvents() {

@@ -158,7 +158,9 @@ class NodeKillRecoveryTest {
       long missedEvents = 0;
       for (int i = 0; i < SESSIONS; i++) {
         FeedReceiver receiver = receivers.get(i);
-        for (String violation : receiver.violations()) {
+        List<String> problems = new ArrayList<>(receiver.violations());
+        problems.addAll(receiver.lost(feed));
+        for (String violation : problems) {
           violations.add("session " + i + " (resumed from " + sentSince.get(i) + "): " + violation);
         }
         delivered += receiver.received();

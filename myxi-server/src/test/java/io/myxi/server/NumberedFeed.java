@@ -38,6 +38,8 @@ final class NumberedFeed implements AutoCloseable {
   /** Per key, the highest seq confirmed so far (-1: none). */
   private final AtomicIntegerArray confirmedMax;
   private final AtomicLongArray publishedAtNanos = new AtomicLongArray(CAPACITY);
+  /** 1 where the broker confirmed the i-th publish. */
+  private final AtomicIntegerArray confirmedFlags = new AtomicIntegerArray(CAPACITY);
   private final Map<Integer, CompletableFuture<Void>> pending = new ConcurrentHashMap<>();
   private final ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
   private FixedRate rate;
@@ -82,6 +84,7 @@ final class NumberedFeed implements AutoCloseable {
         failed.incrementAndGet();
         failures.add(error);
       } else {
+        confirmedFlags.set(i, 1);
         confirmedMax.accumulateAndGet(key, seq, Math::max);
       }
     });
@@ -116,6 +119,12 @@ final class NumberedFeed implements AutoCloseable {
   /** The highest seq of {@code key} the broker confirmed, -1 if none. */
   int confirmedMax(String key) {
     return confirmedMax.get(keys.indexOf(key));
+  }
+
+  /** Whether the broker confirmed the event {@code seq} of {@code key}. */
+  boolean confirmed(String key, int seq) {
+    int i = seq * keys.size() + keys.indexOf(key);
+    return i < CAPACITY && confirmedFlags.get(i) == 1;
   }
 
   /** When the event {@code seq} of {@code key} was published ({@link System#nanoTime}). */
