@@ -98,10 +98,8 @@ final class HistoryReader {
   private final AtomicLong replayedEvents = new AtomicLong();
   private final AtomicLong extensions = new AtomicLong();
   private volatile boolean closed;
-  /** What the last reads fetched, contiguous and bounded; reader thread only. */
-  private List<HistoryEvent> recentRead;
-  private long recentBytes;
-  private long recentUsedAt;
+  /** What the last reads fetched, for recoveries that come a little later; reader thread only. */
+  private final KeptRead kept = new KeptRead(READ_CACHE_BYTES, RECENT_READ_IDLE);
 
   HistoryReader(ExchangeHistory history, Broker broker, long maxBufferedBytes) {
     this.history = history;
@@ -170,9 +168,7 @@ final class HistoryReader {
   }
 
   private void serve(List<Request> batch) throws InterruptedException {
-    if (recentRead != null && System.nanoTime() - recentUsedAt > RECENT_READ_IDLE.toNanos()) {
-      dropRecentRead();
-    }
+    kept.dropIfIdle();
     List<Stored> window = history.windowSnapshot();
     long windowStart = window.isEmpty() ? Long.MAX_VALUE : window.get(0).offset();
     long windowEnd = window.isEmpty() ? -1 : window.get(window.size() - 1).offset();
@@ -181,15 +177,10 @@ final class HistoryReader {
       long offset = request.since.offset();
       if (offset >= windowStart && offset <= windowEnd) {
         verifyInWindow(request, window);
-      } else if (recentRead != null && offset >= recentRead.get(0).offset() && offset <= recentRead.get(recentRead.size() - 1).offset()) {
+      } else if (kept.covers(offset)) {
         // Covered by an earlier read: no broker read for this part.
-        recentUsedAt = System.nanoTime();
-        for (HistoryEvent event : recentRead) {
-          if (event.offset() >= offset) {
-            deliver(event, List.of(request));
-          }
-        }
-        long recentEnd = recentRead.get(recentRead.size() - 1).offset();
+        kept.forEachFrom(offset, event -> deliver(event, List.of(request)));
+        long recentEnd = kept.last();
         request.resumeAfter = recentEnd;
         if (!request.finished && recentEnd + 1 < windowStart && recentEnd < request.target) {
           fromStream.add(request);
@@ -215,30 +206,6 @@ final class HistoryReader {
         replayWindow(request, current, after);
         complete(request);
       }
-    }
-  }
-
-  private void dropRecentRead() {
-    recentRead = null;
-    recentBytes = 0;
-  }
-
-  /** Keeps what a read fetched, contiguous, bounded, for requests that come a little later. */
-  private void keep(HistoryEvent event) {
-    if (recentRead != null && event.offset() != recentRead.get(recentRead.size() - 1).offset() + 1) {
-      if (event.offset() <= recentRead.get(recentRead.size() - 1).offset() && event.offset() >= recentRead.get(0).offset()) {
-        return; // Read again (a request older than the kept range).
-      }
-      dropRecentRead();
-    }
-    if (recentRead == null) {
-      recentRead = new ArrayList<>();
-    }
-    recentRead.add(event);
-    recentBytes += event.body().length;
-    recentUsedAt = System.nanoTime();
-    while (recentBytes > READ_CACHE_BYTES && recentRead.size() > 1) {
-      recentBytes -= recentRead.remove(0).body().length;
     }
   }
 
@@ -291,7 +258,7 @@ final class HistoryReader {
           return lastRead;
         }
         lastRead = event.offset();
-        keep(event);
+        kept.keep(event);
         deliver(event, group);
         if (allFinished(group)) {
           return lastRead;
@@ -320,24 +287,20 @@ final class HistoryReader {
    * yet, else after catching up from what this read already fetched.
    */
   private long join(List<Request> group, List<Request> batch, long lastRead, long windowStart, long stopAt) {
-    List<HistoryEvent> readSoFar = recentRead;
     Request next;
     List<Request> later = null;
     while ((next = requests.poll()) != null) {
       long offset = next.since.offset();
       boolean ahead = offset > lastRead && offset < windowStart;
-      boolean cached = !ahead && offset < windowStart && readSoFar != null && !readSoFar.isEmpty()
-          && offset >= readSoFar.get(0).offset() && offset <= lastRead && readSoFar.get(readSoFar.size() - 1).offset() == lastRead;
+      // Passed already: joins if what this read fetched so far is kept, up to where it is now.
+      boolean cached = !ahead && offset < windowStart && kept.covers(offset) && offset <= lastRead && kept.last() == lastRead;
       if (ahead || cached) {
         group.add(next);
         batch.add(next);
         stopAt = Math.max(stopAt, stopAt(List.of(next), windowStart));
         if (cached) {
-          for (HistoryEvent event : readSoFar) {
-            if (event.offset() >= offset) {
-              deliver(event, List.of(next));
-            }
-          }
+          Request joining = next;
+          kept.forEachFrom(offset, event -> deliver(event, List.of(joining)));
         }
       } else {
         (later == null ? later = new ArrayList<>() : later).add(next);
