@@ -50,10 +50,8 @@ final class SessionImpl implements Session {
   /** Set by {@link #setAuth}: the subscriptions must be checked against the new login. */
   private final AtomicBoolean authChanged = new AtomicBoolean();
   private boolean slowDropReported; // guarded by sendLock
-  /** Per subscription of a history exchange: the offset of the last event queued. Guarded by sendLock. */
-  private final Map<Subscription, Long> lastOffsets = new java.util.HashMap<>();
-  /** Live events held back while a subscription's missed events are replayed. Guarded by sendLock. */
-  private final Map<Subscription, HandOff> handOffs = new java.util.HashMap<>();
+  /** Offsets queued and hand-offs of the subscriptions of history exchanges. Guarded by sendLock. */
+  private final HistoryHandOffs history = new HistoryHandOffs(this::queueEvent);
   private volatile Object auth;
   /** Why the node or the application closed it; null while open or when the peer closed. */
   private volatile SessionCloseReason closeReason;
@@ -165,10 +163,17 @@ final class SessionImpl implements Session {
    */
   void sendEvent(byte[] utf8, Subscription subscription, String brokerExchange) {
     synchronized (sendLock) {
-      if (subscriptions.contains(subscription) && !sendEncoded(utf8) && closeReason == SessionCloseReason.SLOW_CONSUMER && !slowDropReported) {
-        slowDropReported = true;
-        context.events().deliveryDropped(brokerExchange, subscription.routingKey(), DropReason.SLOW_CONSUMER);
+      if (subscriptions.contains(subscription)) {
+        queueEvent(utf8, subscription, brokerExchange);
       }
+    }
+  }
+
+  // Under sendLock. The first event a slow consumer loses is reported once.
+  private void queueEvent(byte[] utf8, Subscription subscription, String brokerExchange) {
+    if (!sendEncoded(utf8) && closeReason == SessionCloseReason.SLOW_CONSUMER && !slowDropReported) {
+      slowDropReported = true;
+      context.events().deliveryDropped(brokerExchange, subscription.routingKey(), DropReason.SLOW_CONSUMER);
     }
   }
 
@@ -178,15 +183,9 @@ final class SessionImpl implements Session {
    */
   void sendHistoryEvent(byte[] utf8, Subscription subscription, long offset, String brokerExchange) {
     synchronized (sendLock) {
-      if (!subscriptions.contains(subscription)) {
-        return;
+      if (subscriptions.contains(subscription)) {
+        history.live(utf8, subscription, offset, brokerExchange);
       }
-      HandOff handOff = handOffs.get(subscription);
-      if (handOff != null) {
-        handOff.hold(offset, utf8, brokerExchange);
-        return;
-      }
-      queueOnce(utf8, subscription, offset, brokerExchange);
     }
   }
 
@@ -196,21 +195,8 @@ final class SessionImpl implements Session {
       if (!subscriptions.contains(subscription) || closing.get()) {
         return false;
       }
-      queueOnce(utf8, subscription, offset, brokerExchange);
+      history.queueOnce(utf8, subscription, offset, brokerExchange);
       return true;
-    }
-  }
-
-  // Under sendLock.
-  private void queueOnce(byte[] utf8, Subscription subscription, long offset, String brokerExchange) {
-    Long last = lastOffsets.get(subscription);
-    if (last != null && offset <= last) {
-      return;
-    }
-    lastOffsets.put(subscription, offset);
-    if (!sendEncoded(utf8) && closeReason == SessionCloseReason.SLOW_CONSUMER && !slowDropReported) {
-      slowDropReported = true;
-      context.events().deliveryDropped(brokerExchange, subscription.routingKey(), DropReason.SLOW_CONSUMER);
     }
   }
 
@@ -221,8 +207,7 @@ final class SessionImpl implements Session {
    */
   void beginHandOff(Subscription subscription) {
     synchronized (sendLock) {
-      handOffs.put(subscription, new HandOff(context.maxBufferedBytes() / 2));
-      lastOffsets.remove(subscription);
+      history.begin(subscription, context.maxBufferedBytes() / 2);
     }
   }
 
@@ -243,32 +228,14 @@ final class SessionImpl implements Session {
    */
   long endHandOff(Subscription subscription, boolean recovered, long clientHasThrough, Runnable reply) {
     synchronized (sendLock) {
-      HandOff handOff = handOffs.get(subscription);
-      if (handOff == null || !subscriptions.contains(subscription) || closing.get()) {
-        handOffs.remove(subscription);
-        return HandOff.NONE_DROPPED;
-      }
-      if (recovered && handOff.droppedFrom() != HandOff.NONE_DROPPED) {
-        return handOff.restart();
-      }
-      // Not recovered (the replay failed), live events dropped meanwhile, if any, are not read
-      // again: the client is told its position cannot be resumed.
-      handOffs.remove(subscription);
-      if (clientHasThrough >= 0) {
-        lastOffsets.merge(subscription, clientHasThrough, Math::max);
-      }
-      reply.run();
-      for (HandOff.Held event : handOff.held()) {
-        queueOnce(event.frame(), subscription, event.offset(), event.brokerExchange());
-      }
-      return HandOff.NONE_DROPPED;
+      return history.end(subscription, subscriptions.contains(subscription) && !closing.get(), recovered, clientHasThrough, reply);
     }
   }
 
   /** Forgets a hand-off whose subscription could not be added. */
   void cancelHandOff(Subscription subscription) {
     synchronized (sendLock) {
-      handOffs.remove(subscription);
+      history.cancel(subscription);
     }
   }
 
@@ -299,8 +266,7 @@ final class SessionImpl implements Session {
 
   boolean removeSubscription(Subscription subscription) {
     synchronized (sendLock) {
-      lastOffsets.remove(subscription);
-      handOffs.remove(subscription);
+      history.forget(subscription);
       return subscriptions.remove(subscription);
     }
   }
