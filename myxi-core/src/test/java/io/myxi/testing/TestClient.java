@@ -99,7 +99,8 @@ public final class TestClient implements AutoCloseable {
     try {
       JsonNode frame = frames.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
       if (frame == null) {
-        throw new AssertionError("no frame within " + timeout.toMillis() + " ms (session " + sessionId + ")");
+        String closed = closeCode.isDone() ? ", closed with " + closeCode.getNow(null) : ", still open";
+        throw new AssertionError("no frame within " + timeout.toMillis() + " ms (session " + sessionId + closed + ")");
       }
       return frame;
     } catch (InterruptedException e) {

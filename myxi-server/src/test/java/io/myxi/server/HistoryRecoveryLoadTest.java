@@ -221,10 +221,16 @@ class HistoryRecoveryLoadTest {
     java.util.concurrent.atomic.AtomicInteger lastLive = new java.util.concurrent.atomic.AtomicInteger(missed);
     java.util.concurrent.ScheduledExecutorService publisher = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
     try {
+      // A task that throws is never run again: keep the first failure, for the assertion below.
+      java.util.concurrent.atomic.AtomicReference<RuntimeException> publishFailure = new java.util.concurrent.atomic.AtomicReference<>();
       publisher.scheduleAtFixedRate(() -> {
         int n = lastLive.get() + 1;
-        myxi.pushEvent(exchange, "k0", "Line", Map.of("n", n, "text", padding));
-        lastLive.set(n);
+        try {
+          myxi.pushEvent(exchange, "k0", "Line", Map.of("n", n, "text", padding));
+          lastLive.set(n);
+        } catch (RuntimeException e) {
+          publishFailure.compareAndSet(null, e);
+        }
       }, 0, 1, java.util.concurrent.TimeUnit.MILLISECONDS);
       await().atMost(Duration.ofSeconds(10)).until(() -> lastLive.get() > missed + 100);
       TestClient client = connect();
@@ -234,7 +240,13 @@ class HistoryRecoveryLoadTest {
       // Read on after the reply until a good part of the events sent live afterwards came too.
       int stopAt = Integer.MAX_VALUE;
       while (expected <= stopAt) {
-        JsonNode frame = client.next(Duration.ofSeconds(30));
+        JsonNode frame;
+        try {
+          frame = client.next(Duration.ofSeconds(30));
+        } catch (AssertionError e) {
+          throw new AssertionError("waiting for event " + expected + (reply == null ? " before" : " after") + " the reply, last live "
+              + lastLive.get() + ", publish failure " + publishFailure.get(), e);
+        }
         if (frame.path("tag").asInt(-1) == tag) {
           reply = frame;
           stopAt = lastLive.get() + 200;

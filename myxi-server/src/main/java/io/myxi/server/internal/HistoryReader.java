@@ -92,6 +92,12 @@ final class HistoryReader {
   private final String stream;
   private final String brokerExchange;
   private final long pauseAboveBytes;
+  /**
+   * A hand-off waits for the session's buffer to fall to this: the live events it then queues at
+   * once (at most half the buffer, see {@link HandOff}) and the reply must fit in what is left, or
+   * the client would be closed as a slow consumer right after its replay paged it carefully.
+   */
+  private final long handOffAtBytes;
   private final LinkedBlockingQueue<Request> requests = new LinkedBlockingQueue<>();
   private final Thread thread;
   private final AtomicLong streamReads = new AtomicLong();
@@ -107,6 +113,7 @@ final class HistoryReader {
     this.stream = history.exchange().historyStream();
     this.brokerExchange = history.exchange().brokerName();
     this.pauseAboveBytes = maxBufferedBytes / 2;
+    this.handOffAtBytes = maxBufferedBytes / 4;
     this.thread = new Thread(this::run, "myxi-history-" + history.exchange().name());
     this.thread.setDaemon(true);
   }
@@ -464,6 +471,10 @@ final class HistoryReader {
   }
 
   private long done(Request request, boolean recovered, String reason) {
+    SessionImpl session = request.session;
+    while (session.bufferedBytes() > handOffAtBytes && session.isOpen() && !closed) {
+      LockSupport.parkNanos(PAUSE_NANOS);
+    }
     try {
       return request.completion.done(recovered, reason);
     } catch (RuntimeException e) {
