@@ -250,6 +250,8 @@ public final class RabbitMqBroker implements Broker {
     private Duration connectionTimeout = Duration.ofSeconds(10);
     private Duration heartbeat = Duration.ofSeconds(10);
     private Duration rpcTimeout = Duration.ofSeconds(10);
+    private Duration packDelay;
+    private int routingBuckets;
 
     private Builder() {}
 
@@ -358,6 +360,51 @@ public final class RabbitMqBroker implements Broker {
       return this;
     }
 
+    /**
+     * Packs the live events of exchanges without history that are published within {@code
+     * maxDelay} of each other (and whatever waits while a publish is being written) into one AMQP
+     * message, confirmed once: RabbitMQ routes, stores and delivers one message instead of one per
+     * event, and nodes acknowledge one. {@link Duration#ZERO} adds no delay: only events that queue
+     * up meanwhile are packed. Default: off, one message per event in the gem's format.
+     *
+     * <p><b>Every node that consumes these exchanges must be Myxi for Java 0.2 or later</b>: the
+     * Ruby gem's nodes and Myxi 0.1 drop a packed message as an invalid body. Publishers of any
+     * kind may still publish single events the gem's way; nodes take both. Events of history
+     * exchanges are never packed (each keeps its own stream offset).
+     */
+    public Builder packedPublishing(Duration maxDelay) {
+      Objects.requireNonNull(maxDelay, "maxDelay == null");
+      if (maxDelay.isNegative() || maxDelay.compareTo(Duration.ofSeconds(1)) > 0) {
+        throw new IllegalArgumentException("packedPublishing delay must be in 0..1 s: " + maxDelay);
+      }
+      this.packDelay = maxDelay;
+      return this;
+    }
+
+    /**
+     * Routes live events of exchanges without history by {@code buckets} hash buckets of their
+     * routing keys instead of by the keys themselves: a node binds at most {@code buckets} keys per
+     * exchange, whatever the number of keys its sessions subscribe to, so subscribing to a key
+     * whose bucket is bound already costs RabbitMQ nothing, and connect storms and subscription
+     * churn of distinct keys no longer cost a binding each. Each node then receives every event of
+     * the buckets it holds and drops those of keys nobody on it subscribed to (with many keys per
+     * node, nearly every event of the exchange). Implies {@link #packedPublishing} (with no delay
+     * unless set).
+     *
+     * <p><b>Every publisher and every node of these exchanges must be Myxi for Java 0.2 or later,
+     * with the same {@code buckets}</b>: an event published the gem's way (routing key = the key)
+     * reaches no node bound by buckets. Default 0: one binding per key, the gem's topology.
+     *
+     * @param buckets 0 (off) or 1..65536
+     */
+    public Builder routingBuckets(int buckets) {
+      if (buckets < 0 || buckets > 65536) {
+        throw new IllegalArgumentException("routingBuckets must be 0 (off) or in 1..65536: " + buckets);
+      }
+      this.routingBuckets = buckets;
+      return this;
+    }
+
     public RabbitMqBroker build() {
       if (factory == null && uriFactory == null) {
         throw new IllegalStateException("uri, uris or connectionFactory is required");
@@ -375,7 +422,8 @@ public final class RabbitMqBroker implements Broker {
       factory.setChannelRpcTimeout((int) rpcTimeout.toMillis());
       factory.setHandshakeTimeout((int) connectionTimeout.toMillis());
       RabbitMqSettings settings = new RabbitMqSettings(addresses.withShuffle(shuffleAddresses), connectionName, initialRecoveryDelay,
-          maxRecoveryDelay, exchangeDurable, exchangeAutoDelete, prefetch);
+          maxRecoveryDelay, exchangeDurable, exchangeAutoDelete, prefetch,
+          packDelay == null && routingBuckets > 0 ? Duration.ZERO : packDelay, routingBuckets);
       return new RabbitMqBroker(factory, settings);
     }
 

@@ -8,6 +8,11 @@ import java.time.Duration;
  * factory instead.
  *
  * @param addresses the broker nodes every new connection may go to, and in which order
+ * @param packDelay null: one AMQP message per event, in the gem's format; else events of exchanges
+ *     without history published within this delay of each other travel in one packed message
+ *     ({@link PackedEvents})
+ * @param routingBuckets 0: a node binds each routing key; else it binds this many buckets per
+ *     exchange and publishers route packed messages by bucket
  */
 public record RabbitMqSettings(
     BrokerAddresses addresses,
@@ -16,7 +21,14 @@ public record RabbitMqSettings(
     Duration maxRecoveryDelay,
     boolean exchangeDurable,
     boolean exchangeAutoDelete,
-    int prefetch) {
+    int prefetch,
+    Duration packDelay,
+    int routingBuckets) {
+
+  /** Whether events of exchanges without history are published packed (several in one message). */
+  public boolean packed() {
+    return packDelay != null;
+  }
 
   /** The broker's URIs without their passwords, for logs and messages. */
   public String description() {
