@@ -7,6 +7,7 @@ import io.myxi.broker.internal.AmqpConnector;
 import io.myxi.broker.internal.AmqpUris;
 import io.myxi.broker.internal.Backoff;
 import io.myxi.broker.internal.BrokerAddresses;
+import io.myxi.broker.internal.BucketedNodeQueue;
 import io.myxi.broker.internal.ConnectionSupervisor;
 import io.myxi.broker.internal.LoggingExceptionHandler;
 import io.myxi.broker.internal.Publisher;
@@ -161,7 +162,15 @@ public final class RabbitMqBroker implements Broker {
 
   @Override
   public NodeQueue openNodeQueue(NodeQueue.Listener listener) {
-    RabbitNodeQueue queue = new RabbitNodeQueue(Objects.requireNonNull(listener, "listener"), supervisor, settings);
+    Objects.requireNonNull(listener, "listener");
+    if (settings.routingBuckets() > 0) {
+      return BucketedNodeQueue.open(listener, settings.routingBuckets(), this::openRabbitNodeQueue);
+    }
+    return openRabbitNodeQueue(listener);
+  }
+
+  private NodeQueue openRabbitNodeQueue(NodeQueue.Listener listener) {
+    RabbitNodeQueue queue = new RabbitNodeQueue(listener, supervisor, settings);
     supervisor.register(queue);
     return queue;
   }
@@ -232,7 +241,7 @@ public final class RabbitMqBroker implements Broker {
 
   /** The consuming channel of a node queue, so tests can make the broker close it. */
   static Channel consumerChannelOf(NodeQueue queue) {
-    return ((RabbitNodeQueue) queue).consumerChannel();
+    return ((RabbitNodeQueue) BucketedNodeQueue.unwrap(queue)).consumerChannel();
   }
 
   /** Builds {@link RabbitMqBroker}s. */

@@ -70,6 +70,17 @@ public final class RabbitMqFixture {
     }
   }
 
+  /** A factory for connections of the test's own (to publish the gem's way, for example). */
+  public static ConnectionFactory connectionFactory() {
+    ConnectionFactory factory = new ConnectionFactory();
+    try {
+      factory.setUri(uri());
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+    return factory;
+  }
+
   /** A name no other test uses, for exchanges and routing keys. */
   public static String unique(String prefix) {
     return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);

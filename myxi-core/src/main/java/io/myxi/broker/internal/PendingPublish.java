@@ -30,10 +30,18 @@ final class PendingPublish {
   volatile ConfirmChannel channel;
   volatile long seqNo;
   volatile boolean retried;
+  /** Non-null for a packed message: its properties (type, CC); else the publisher's defaults. */
+  final com.rabbitmq.client.AMQP.BasicProperties properties;
   private final PublishBlocking blocking;
 
   PendingPublish(Broker.Message message, long deadline, Duration timeout, Retention history, PublishBlocking blocking) {
+    this(message, deadline, timeout, history, null, blocking);
+  }
+
+  PendingPublish(Broker.Message message, long deadline, Duration timeout, Retention history,
+      com.rabbitmq.client.AMQP.BasicProperties properties, PublishBlocking blocking) {
     this.message = message;
+    this.properties = properties;
     this.history = history;
     this.deadline = deadline;
     this.timeout = timeout;

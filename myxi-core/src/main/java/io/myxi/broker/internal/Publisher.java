@@ -17,6 +17,7 @@ import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -53,7 +54,7 @@ public final class Publisher {
       .deliveryMode(1)
       .build();
 
-  private final ExecutorService publishThread;
+  private final ScheduledExecutorService publishThread;
   /** Closes discarded channels, which waits for the broker, off the publishing thread. */
   private final ExecutorService closer;
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -71,11 +72,18 @@ public final class Publisher {
   /** Batches waiting for the publishing thread, and whether a drain of them is on its way. */
   private final Queue<List<PendingPublish>> toPublish = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean drainScheduled = new AtomicBoolean();
+  /** A drain after the pack delay is on its way (packed publishing with a delay only). */
+  private final AtomicBoolean delayedDrainScheduled = new AtomicBoolean();
+  /** Null unless live events are packed ({@link RabbitMqSettings#packed}). Publishing thread only. */
+  private final PublishPacker packer;
+  private final long packDelayNanos;
 
   public Publisher(ConnectionFactory factory, RabbitMqSettings settings) {
     this.connection = new PublishingConnection(factory, settings, blocking);
     this.declaredExchanges = new DeclaredExchanges(settings.exchangeDurable(), settings.exchangeAutoDelete());
-    this.publishThread = Executors.newSingleThreadExecutor(AmqpSupport.daemonThreads("myxi-amqp-publish"));
+    this.publishThread = Executors.newSingleThreadScheduledExecutor(AmqpSupport.daemonThreads("myxi-amqp-publish"));
+    this.packer = settings.packed() ? new PublishPacker(settings.routingBuckets(), blocking, deadlines) : null;
+    this.packDelayNanos = settings.packed() ? settings.packDelay().toNanos() : 0;
     // Idle threads end after a minute, so closing channels in the background creates no lasting threads.
     this.callbacks = new ThreadPoolExecutor(0, 1, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), AmqpSupport.daemonThreads("myxi-amqp-confirms"));
     this.closer = new ThreadPoolExecutor(0, 4, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), AmqpSupport.daemonThreads("myxi-amqp-closer"));
@@ -150,7 +158,11 @@ public final class Publisher {
       return CompletableFuture.failedFuture(new BrokerException("RabbitMQ broker is closed"));
     }
     toPublish.add(batch);
-    drainSoon();
+    if (packDelayNanos > 0 && history == null) {
+      drainAfterPackDelay();
+    } else {
+      drainSoon();
+    }
     // Callers' stages run on the callback thread, never on the client's connection thread.
     return all.whenCompleteAsync((ignored, error) -> {}, callbacks);
   }
@@ -196,10 +208,36 @@ public final class Publisher {
     }
   }
 
+  /**
+   * Packed publishing with a delay: live events wait up to the delay for others to share their
+   * message. One timer for however many arrive meanwhile; anything else drains at once (and takes
+   * the waiting events along).
+   */
+  private void drainAfterPackDelay() {
+    if (delayedDrainScheduled.compareAndSet(false, true)) {
+      try {
+        publishThread.schedule(() -> {
+          delayedDrainScheduled.set(false); // Cleared first, as in drain().
+          drain();
+        }, packDelayNanos, TimeUnit.NANOSECONDS);
+      } catch (RejectedExecutionException e) {
+        drainSoon(); // Fails what waits.
+      }
+    }
+  }
+
   // Publishing thread only.
   private void drain() {
     // Cleared first: a batch added after the polls below schedules another drain.
     drainScheduled.set(false);
+    if (packer != null) {
+      List<PendingPublish> drained = new ArrayList<>();
+      for (List<PendingPublish> batch; (batch = toPublish.poll()) != null; ) {
+        drained.addAll(batch);
+      }
+      publishNow(packer.pack(drained));
+      return;
+    }
     for (List<PendingPublish> batch; (batch = toPublish.poll()) != null; ) {
       publishNow(batch);
     }
@@ -233,7 +271,7 @@ public final class Publisher {
       }
       long seqNo = current.channel.getNextPublishSeqNo();
       try {
-        AMQP.BasicProperties properties = JSON_PROPERTIES;
+        AMQP.BasicProperties properties = pending.properties != null ? pending.properties : JSON_PROPERTIES;
         if (pending.history != null) {
           declareStream(current.channel, message.exchange(), pending.history, pending.retried);
           properties = HistoryStreams.properties(message.routingKey());

@@ -113,7 +113,11 @@ public final class RabbitNodeQueue implements NodeQueue, ConnectionSupervisor.Pa
       String exchange = delivery.getEnvelope().getExchange();
       String routingKey = delivery.getEnvelope().getRoutingKey();
       try {
-        listener.onDelivery(exchange, routingKey, delivery.getBody());
+        if (PackedEvents.TYPE.equals(delivery.getProperties().getType())) {
+          unpack(exchange, delivery.getBody());
+        } else {
+          listener.onDelivery(exchange, routingKey, delivery.getBody());
+        }
       } catch (RuntimeException | Error e) {
         // Even an Error: the delivery is acknowledged below, or it would hold a prefetch slot forever.
         log.error("Delivery listener threw; delivery on {} / {} dropped", exchange, AmqpSupport.printable(routingKey), e);
@@ -121,6 +125,21 @@ public final class RabbitNodeQueue implements NodeQueue, ConnectionSupervisor.Pa
         acks.handled(delivery.getEnvelope().getDeliveryTag());
       }
     };
+  }
+
+  /** The events of a packed message, each as if it came alone; a fault drops the rest of the message. */
+  private void unpack(String exchange, byte[] body) {
+    try {
+      PackedEvents.unpack(body, (routingKey, event) -> {
+        try {
+          listener.onDelivery(exchange, routingKey, event);
+        } catch (RuntimeException e) {
+          log.error("Delivery listener threw; event on {} / {} of a packed message dropped", exchange, AmqpSupport.printable(routingKey), e);
+        }
+      });
+    } catch (IllegalArgumentException e) {
+      log.warn("Packed message on {} dropped from where it is invalid ({} bytes): {}", exchange, body.length, e.getMessage());
+    }
   }
 
   private CancelCallback onCancel() {

@@ -1,0 +1,161 @@
+package io.myxi.broker.internal;
+
+import io.myxi.broker.BrokerException;
+import io.myxi.broker.NodeQueue;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+
+/**
+ * A node queue bound by routing buckets (see {@link io.myxi.broker.RabbitMqBroker.Builder#routingBuckets}):
+ * the keys the node's sessions subscribe to are counted per bucket, and only a bucket's first key
+ * binds it on the broker and its last key's unbind unbinds it. A key whose bucket is bound already
+ * is bound at once, with no broker round trip: the bucket's binding was confirmed before. Events
+ * arrive packed with their own keys ({@link PackedEvents}), so the node routes them by key as
+ * usual and drops those of keys nobody on it subscribed to.
+ *
+ * <p>Thread-safe: {@link #apply} holds this object's lock while it waits for the broker, so the
+ * counts and the broker's bindings change together (the node changes its bindings from one thread
+ * anyway).
+ */
+public final class BucketedNodeQueue implements NodeQueue {
+  private NodeQueue delegate; // set once by open
+  private final int buckets;
+  /**
+   * The subscribed pairs, as {@code exchange + '\0' + routingKey}, read on the dispatch thread
+   * without a lock: a bucket carries other keys' events too, and the queue's contract is to pass
+   * on only those of pairs bound on it.
+   */
+  private final Set<String> subscribed = ConcurrentHashMap.newKeySet();
+  /** The subscribed keys of each bound (or being bound) bucket; under this object's lock. */
+  private final Map<Binding, Set<String>> keysByBucket = new HashMap<>();
+
+  private BucketedNodeQueue(int buckets) {
+    this.buckets = buckets;
+  }
+
+  /**
+   * A queue bound by {@code buckets} routing buckets, passing {@code listener} the events of the
+   * keys bound on it only; {@code open} opens the queue underneath with the listener it is given.
+   */
+  public static NodeQueue open(Listener listener, int buckets, Function<Listener, NodeQueue> open) {
+    BucketedNodeQueue bucketed = new BucketedNodeQueue(buckets);
+    bucketed.delegate = open.apply(new Listener() {
+      @Override
+      public void onDelivery(String exchange, String routingKey, byte[] body) {
+        if (bucketed.subscribed.contains(exchange + '\0' + routingKey)) {
+          listener.onDelivery(exchange, routingKey, body);
+        }
+      }
+
+      @Override
+      public void onDisconnected(String reason) {
+        listener.onDisconnected(reason);
+      }
+
+      @Override
+      public void onRecovered(java.time.Instant downSince, java.time.Instant upAt) {
+        listener.onRecovered(downSince, upAt);
+      }
+    });
+    return bucketed;
+  }
+
+  /** The queue a bucketed queue wraps, or {@code queue} itself. */
+  public static NodeQueue unwrap(NodeQueue queue) {
+    return queue instanceof BucketedNodeQueue bucketed ? bucketed.delegate : queue;
+  }
+
+  @Override
+  public void bind(String exchange, String routingKey, Duration timeout) {
+    BrokerException failure = apply(List.of(new Change(exchange, routingKey, true)), timeout).get(0);
+    if (failure != null) {
+      throw failure;
+    }
+  }
+
+  @Override
+  public void unbind(String exchange, String routingKey) {
+    apply(List.of(new Change(exchange, routingKey, false)), Duration.ofSeconds(10));
+  }
+
+  @Override
+  public synchronized List<BrokerException> apply(List<Change> changes, Duration timeout) {
+    List<Change> bucketChanges = new ArrayList<>();
+    // Per change: the index of the bucket bind it waits for, or -1 (nothing to wait for).
+    int[] waitsFor = new int[changes.size()];
+    Map<Binding, Integer> bindingNow = new HashMap<>();
+    // A key of a bound bucket needs no broker call, but while disconnected it fails as any bind does.
+    BrokerException down = delegate.isConnected() ? null : new BrokerException("not connected to RabbitMQ");
+    BrokerException[] failedAtOnce = new BrokerException[changes.size()];
+    for (int i = 0; i < changes.size(); i++) {
+      Change change = changes.get(i);
+      Binding bucket = new Binding(change.exchange(), PackedEvents.bucketKey(change.routingKey(), buckets));
+      Set<String> keys = keysByBucket.computeIfAbsent(bucket, ignored -> new HashSet<>());
+      waitsFor[i] = -1;
+      if (change.bind()) {
+        if (keys.isEmpty()) {
+          bindingNow.put(bucket, bucketChanges.size());
+          bucketChanges.add(new Change(bucket.exchange(), bucket.routingKey(), true));
+        }
+        waitsFor[i] = bindingNow.getOrDefault(bucket, -1);
+        if (waitsFor[i] < 0 && down != null && !keys.contains(change.routingKey())) {
+          failedAtOnce[i] = down;
+          continue;
+        }
+        keys.add(change.routingKey());
+        subscribed.add(change.exchange() + '\0' + change.routingKey());
+      } else if (subscribed.remove(change.exchange() + '\0' + change.routingKey()) & keys.remove(change.routingKey()) && keys.isEmpty()) {
+        keysByBucket.remove(bucket);
+        bindingNow.remove(bucket);
+        bucketChanges.add(new Change(bucket.exchange(), bucket.routingKey(), false));
+      } else if (keys.isEmpty()) {
+        keysByBucket.remove(bucket); // An unbind of a key never bound.
+      }
+    }
+    List<BrokerException> bucketResults = bucketChanges.isEmpty() ? List.of() : delegate.apply(bucketChanges, timeout);
+    List<BrokerException> results = new ArrayList<>(changes.size());
+    for (int i = 0; i < changes.size(); i++) {
+      BrokerException failure = waitsFor[i] < 0 ? failedAtOnce[i] : bucketResults.get(waitsFor[i]);
+      results.add(failure);
+      if (failure != null && waitsFor[i] >= 0) {
+        // The bucket is not bound: neither is any key that waited for it.
+        Change change = changes.get(i);
+        Binding bucket = new Binding(change.exchange(), PackedEvents.bucketKey(change.routingKey(), buckets));
+        Set<String> keys = keysByBucket.get(bucket);
+        subscribed.remove(change.exchange() + '\0' + change.routingKey());
+        if (keys != null && keys.remove(change.routingKey()) && keys.isEmpty()) {
+          keysByBucket.remove(bucket);
+        }
+      }
+    }
+    return results;
+  }
+
+  /** The subscribed keys (not the buckets), as {@code exchange + '\0' + routingKey}. */
+  @Override
+  public Set<String> bindings() {
+    return Set.copyOf(subscribed);
+  }
+
+  @Override
+  public String name() {
+    return delegate.name();
+  }
+
+  @Override
+  public boolean isConnected() {
+    return delegate.isConnected();
+  }
+
+  @Override
+  public void close() {
+    delegate.close();
+  }
+}
