@@ -164,10 +164,17 @@ public final class RabbitMqBroker implements Broker {
   public NodeQueue openNodeQueue(NodeQueue.Listener listener) {
     Objects.requireNonNull(listener, "listener");
     if (settings.routingBuckets() > 0) {
-      return BucketedNodeQueue.open(listener, settings.routingBuckets(), this::openRabbitNodeQueue);
+      return BucketedNodeQueue.open(listener, settings.routingBuckets(), KEEP_EMPTY_BUCKET, this::openRabbitNodeQueue);
     }
     return openRabbitNodeQueue(listener);
   }
+
+  /**
+   * How long a node keeps a routing bucket bound after its last key left: keys come and go (tabs
+   * reloaded, users reconnecting), and a bucket kept costs nothing while unbinding and binding it
+   * again costs RabbitMQ a transaction each.
+   */
+  static final Duration KEEP_EMPTY_BUCKET = Duration.ofSeconds(10);
 
   private NodeQueue openRabbitNodeQueue(NodeQueue.Listener listener) {
     RabbitNodeQueue queue = new RabbitNodeQueue(listener, supervisor, settings);

@@ -10,6 +10,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
@@ -27,25 +31,41 @@ import java.util.function.Function;
 public final class BucketedNodeQueue implements NodeQueue {
   private NodeQueue delegate; // set once by open
   private final int buckets;
+  /** How long a bucket stays bound after its last key left: a key coming back costs no round trip. */
+  private final Duration keepEmpty;
+  /** Unbinds buckets left empty for {@link #keepEmpty}; null when that is zero (unbound at once). */
+  private final ScheduledExecutorService timer;
   /**
    * The subscribed pairs, as {@code exchange + '\0' + routingKey}, read on the dispatch thread
    * without a lock: a bucket carries other keys' events too, and the queue's contract is to pass
    * on only those of pairs bound on it.
    */
   private final Set<String> subscribed = ConcurrentHashMap.newKeySet();
-  /** The subscribed keys of each bound (or being bound) bucket; under this object's lock. */
+  /**
+   * The subscribed keys of each bucket bound (or being bound), maybe none for a while (see
+   * {@link #keepEmpty}); a bucket absent here is not bound. Under this object's lock.
+   */
   private final Map<Binding, Set<String>> keysByBucket = new HashMap<>();
 
-  private BucketedNodeQueue(int buckets) {
+  private BucketedNodeQueue(int buckets, Duration keepEmpty) {
     this.buckets = buckets;
+    this.keepEmpty = keepEmpty;
+    if (keepEmpty.isZero()) {
+      this.timer = null;
+    } else {
+      ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, AmqpSupport.daemonThreads("myxi-amqp-buckets"));
+      executor.setRemoveOnCancelPolicy(true);
+      this.timer = executor;
+    }
   }
 
   /**
    * A queue bound by {@code buckets} routing buckets, passing {@code listener} the events of the
    * keys bound on it only; {@code open} opens the queue underneath with the listener it is given.
+   * A bucket whose last key left is unbound {@code keepEmpty} later (at once when zero).
    */
-  public static NodeQueue open(Listener listener, int buckets, Function<Listener, NodeQueue> open) {
-    BucketedNodeQueue bucketed = new BucketedNodeQueue(buckets);
+  public static NodeQueue open(Listener listener, int buckets, Duration keepEmpty, Function<Listener, NodeQueue> open) {
+    BucketedNodeQueue bucketed = new BucketedNodeQueue(buckets, keepEmpty);
     bucketed.delegate = open.apply(new Listener() {
       @Override
       public void onDelivery(String exchange, String routingKey, byte[] body) {
@@ -96,11 +116,13 @@ public final class BucketedNodeQueue implements NodeQueue {
     BrokerException[] failedAtOnce = new BrokerException[changes.size()];
     for (int i = 0; i < changes.size(); i++) {
       Change change = changes.get(i);
-      Binding bucket = new Binding(change.exchange(), PackedEvents.bucketKey(change.routingKey(), buckets));
-      Set<String> keys = keysByBucket.computeIfAbsent(bucket, ignored -> new HashSet<>());
+      Binding bucket = bucketOf(change);
+      Set<String> keys = keysByBucket.get(bucket);
       waitsFor[i] = -1;
       if (change.bind()) {
-        if (keys.isEmpty()) {
+        if (keys == null) {
+          keys = new HashSet<>();
+          keysByBucket.put(bucket, keys);
           bindingNow.put(bucket, bucketChanges.size());
           bucketChanges.add(new Change(bucket.exchange(), bucket.routingKey(), true));
         }
@@ -111,12 +133,17 @@ public final class BucketedNodeQueue implements NodeQueue {
         }
         keys.add(change.routingKey());
         subscribed.add(change.exchange() + '\0' + change.routingKey());
-      } else if (subscribed.remove(change.exchange() + '\0' + change.routingKey()) & keys.remove(change.routingKey()) && keys.isEmpty()) {
-        keysByBucket.remove(bucket);
-        bindingNow.remove(bucket);
-        bucketChanges.add(new Change(bucket.exchange(), bucket.routingKey(), false));
-      } else if (keys.isEmpty()) {
-        keysByBucket.remove(bucket); // An unbind of a key never bound.
+      } else {
+        subscribed.remove(change.exchange() + '\0' + change.routingKey());
+        if (keys != null && keys.remove(change.routingKey()) && keys.isEmpty()) {
+          if (timer == null) {
+            keysByBucket.remove(bucket);
+            bindingNow.remove(bucket);
+            bucketChanges.add(new Change(bucket.exchange(), bucket.routingKey(), false));
+          } else {
+            releaseLater(bucket);
+          }
+        }
       }
     }
     List<BrokerException> bucketResults = bucketChanges.isEmpty() ? List.of() : delegate.apply(bucketChanges, timeout);
@@ -127,15 +154,39 @@ public final class BucketedNodeQueue implements NodeQueue {
       if (failure != null && waitsFor[i] >= 0) {
         // The bucket is not bound: neither is any key that waited for it.
         Change change = changes.get(i);
-        Binding bucket = new Binding(change.exchange(), PackedEvents.bucketKey(change.routingKey(), buckets));
-        Set<String> keys = keysByBucket.get(bucket);
+        Binding bucket = bucketOf(change);
         subscribed.remove(change.exchange() + '\0' + change.routingKey());
-        if (keys != null && keys.remove(change.routingKey()) && keys.isEmpty()) {
-          keysByBucket.remove(bucket);
+        Set<String> keys = keysByBucket.get(bucket);
+        if (keys != null) {
+          keys.remove(change.routingKey());
+          if (keys.isEmpty()) {
+            keysByBucket.remove(bucket);
+          }
         }
       }
     }
     return results;
+  }
+
+  private Binding bucketOf(Change change) {
+    return new Binding(change.exchange(), PackedEvents.bucketKey(change.routingKey(), buckets));
+  }
+
+  /** Unbinds a bucket that had no key for {@link #keepEmpty}, unless one came meanwhile. */
+  private void releaseLater(Binding bucket) {
+    try {
+      timer.schedule(() -> {
+        synchronized (this) {
+          Set<String> keys = keysByBucket.get(bucket);
+          if (keys != null && keys.isEmpty()) {
+            keysByBucket.remove(bucket);
+            delegate.apply(List.of(new Change(bucket.exchange(), bucket.routingKey(), false)), Duration.ofSeconds(10));
+          }
+        }
+      }, keepEmpty.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (RejectedExecutionException closing) {
+      // Closed: the queue goes with its bindings.
+    }
   }
 
   /** The subscribed keys (not the buckets), as {@code exchange + '\0' + routingKey}. */
@@ -156,6 +207,9 @@ public final class BucketedNodeQueue implements NodeQueue {
 
   @Override
   public void close() {
+    if (timer != null) {
+      timer.shutdownNow();
+    }
     delegate.close();
   }
 }

@@ -17,8 +17,9 @@ class BucketedNodeQueueTest {
 
   /** Records what reaches the broker; binds of {@link #refused} fail. */
   static final class FakeQueue implements NodeQueue {
-    final List<String> sent = new ArrayList<>();
-    final Set<String> bound = new HashSet<>();
+    // Changed by the bucket timer's thread too.
+    final List<String> sent = new java.util.concurrent.CopyOnWriteArrayList<>();
+    final Set<String> bound = java.util.concurrent.ConcurrentHashMap.newKeySet();
     final Set<String> refused = new HashSet<>();
     boolean connected = true;
     Listener listener;
@@ -73,7 +74,7 @@ class BucketedNodeQueueTest {
 
   private final FakeQueue fake = new FakeQueue();
   private final List<String> delivered = new ArrayList<>();
-  private final NodeQueue queue = BucketedNodeQueue.open((exchange, key, body) -> delivered.add(key), 1, listener -> {
+  private final NodeQueue queue = BucketedNodeQueue.open((exchange, key, body) -> delivered.add(key), 1, Duration.ZERO, listener -> {
     fake.listener = listener;
     return fake;
   });
@@ -115,6 +116,19 @@ class BucketedNodeQueueTest {
     fake.connected = false;
     assertThat(queue.apply(List.of(bind("b")), TIMEOUT).get(0)).isNotNull();
     assertThat(queue.bindings()).containsExactly("x\0a");
+  }
+
+  @Test
+  void a_bucket_left_empty_stays_bound_for_the_grace_period_and_a_key_coming_back_costs_no_bind() throws Exception {
+    NodeQueue kept = BucketedNodeQueue.open((exchange, key, body) -> {}, 1, Duration.ofMillis(200), listener -> fake);
+    kept.bind("x", "a", TIMEOUT);
+    kept.unbind("x", "a");
+    kept.bind("x", "b", TIMEOUT);
+    kept.unbind("x", "b");
+    assertThat(fake.sent).containsExactly("bind myxi.bucket.1.0");
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> fake.bound.isEmpty());
+    assertThat(fake.sent).containsExactly("bind myxi.bucket.1.0", "unbind myxi.bucket.1.0");
+    kept.close();
   }
 
   @Test
