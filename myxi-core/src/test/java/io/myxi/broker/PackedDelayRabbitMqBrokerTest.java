@@ -30,6 +30,8 @@ class PackedDelayRabbitMqBrokerTest extends BrokerContractTest {
     List<CompletableFuture<Void>> confirms = new ArrayList<>();
     for (int n = 0; n < 10; n++) {
       confirms.add(broker.publishAsync(exchange, n % 2 == 0 ? "a" : "b", bytes("packed-" + n), TIMEOUT));
+      // Packed with them, and routed here with them, but not bound here: not passed on.
+      confirms.add(broker.publishAsync(exchange, "not-here", bytes("other-" + n), TIMEOUT));
     }
     CompletableFuture.allOf(confirms.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
     try (var connection = RabbitMqFixture.connectionFactory().newConnection(); var channel = connection.createChannel()) {
@@ -41,5 +43,6 @@ class PackedDelayRabbitMqBrokerTest extends BrokerContractTest {
     }
     assertThat(got).containsSubsequence(exchange + "|a|packed-0", exchange + "|a|packed-2", exchange + "|a|packed-8")
         .containsSubsequence(exchange + "|b|packed-1", exchange + "|b|packed-9", exchange + "|b|gem");
+    assertThat(recorder.deliveries.poll(300, TimeUnit.MILLISECONDS)).as("nothing of keys not bound here").isNull();
   }
 }

@@ -47,6 +47,12 @@ public final class RabbitNodeQueue implements NodeQueue, ConnectionSupervisor.Pa
   private final NodeQueue.Listener listener;
   private final ConnectionSupervisor<Connection> supervisor;
   private final int prefetch;
+  /**
+   * Whether the events of a packed message are passed on only for keys bound here: a pack carries
+   * the events of every key it was routed by (CC), most of them maybe for other nodes. Not with
+   * routing buckets, whose bindings are buckets ({@link BucketedNodeQueue} filters by key).
+   */
+  private final boolean packedByKey;
   /** Flushes batched acknowledgements (see {@link BatchedAcks}); one daemon thread, idle but for that. */
   private final ScheduledExecutorService ackTimer;
   /** The longest a handled delivery waits for its acknowledgement when fewer than a batch follow it. */
@@ -67,6 +73,7 @@ public final class RabbitNodeQueue implements NodeQueue, ConnectionSupervisor.Pa
     this.listener = Objects.requireNonNull(listener, "listener");
     this.supervisor = supervisor;
     this.prefetch = settings.prefetch();
+    this.packedByKey = settings.routingBuckets() == 0;
     this.ackTimer = Executors.newSingleThreadScheduledExecutor(AmqpSupport.daemonThreads("myxi-amqp-acks"));
     this.declaredExchanges = new DeclaredExchanges(settings.exchangeDurable(), settings.exchangeAutoDelete());
   }
@@ -131,6 +138,9 @@ public final class RabbitNodeQueue implements NodeQueue, ConnectionSupervisor.Pa
   private void unpack(String exchange, byte[] body) {
     try {
       PackedEvents.unpack(body, (routingKey, event) -> {
+        if (packedByKey && !bindings.contains(new Binding(exchange, routingKey))) {
+          return; // Another node's key, routed here with one of ours.
+        }
         try {
           listener.onDelivery(exchange, routingKey, event);
         } catch (RuntimeException e) {
