@@ -1,6 +1,7 @@
 package io.myxi.bench;
 
 import io.myxi.broker.RabbitMqBroker;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -23,6 +24,10 @@ final class MyxiSink implements Publisher.Sink {
     /** Longest wait at close for the confirms still outstanding. */
     private static final long CLOSE_WAIT_SECONDS = 30;
 
+    /** A key no client subscribes to: RabbitMQ drops the event unless a node binds its bucket, and that node drops it. */
+    static final String WARM_UP_KEY = "myxi-bench-warm-up";
+    private static final byte[] WARM_UP_BODY = "{\"event\":\"warm-up\",\"payload\":null}".getBytes(StandardCharsets.UTF_8);
+
     private final RabbitMqBroker broker;
     private final String exchange;
     private final int inFlight;
@@ -41,6 +46,13 @@ final class MyxiSink implements Publisher.Sink {
         this.exchange = exchange;
         this.inFlight = publishing.inFlight();
         this.permits = new Semaphore(inFlight);
+        try {
+            // Opens the publishing connection before the run's clock starts, so the first events do not wait for it.
+            broker.publish(exchange, WARM_UP_KEY, WARM_UP_BODY, PUBLISH_TIMEOUT);
+        } catch (RuntimeException e) {
+            broker.close();
+            throw e;
+        }
     }
 
     @Override
