@@ -6,6 +6,7 @@
 #   NODE_JAR=... FULL=1 bench/suite.sh                        # long windows (several hours)
 #   SCENARIOS="s1 s4" bench/suite.sh                          # a subset
 #   SCENARIOS="s1io s2io s3io s4 publish" bench/suite.sh      # issue 11: Myxi and Socket.IO side by side
+#   SCENARIOS="s2packed s3packed" bench/suite.sh              # s2io / s3io with packed publishing and 256 routing buckets
 # S1 runs with --paired-baseline: every S1 run is preceded by the S0 run at the same point.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -29,6 +30,10 @@ for s in $SCENARIOS; do
     s1io) run s1 --paired-baseline --with-socketio --node-jar "$NODE_JAR" --clients 1000,5000 --rates 50 $W ;;
     s2io) run s2 --with-socketio --node-jar "$NODE_JAR" --clients 2000 --rates 10000 $W ;;
     s3io) for n in 2000 5000; do run s3 --with-socketio --own-keys --node-jar "$NODE_JAR" --clients $n --warmup 5 --runs 3 --churn-duration 20; done ;;
+    # Packed publishing and routing buckets (RabbitMqBroker.Builder.packedPublishing / routingBuckets): the publisher
+    # goes through Myxi with the options, and the node gets them as MYXI_PACKED_PUBLISHING / MYXI_ROUTING_BUCKETS.
+    s2packed) run s2 --with-socketio --publisher myxi --pack-delay-ms 1 --routing-buckets 256 --node-jar "$NODE_JAR" --clients 2000 --rates 10000 $W ;;
+    s3packed) for n in 2000 5000; do run s3 --with-socketio --own-keys --routing-buckets 256 --node-jar "$NODE_JAR" --clients $n --warmup 5 --runs 3 --churn-duration 20; done ;;
     publish) run publish --events 200000 --batch 1,100 --runs 3 ;;
     s5) run s5 --node-jar "$NODE_JAR" --warmup 5 $S5 --runs 3 --payload-pad 1024 --client-rcvbuf 65536 ;;
     *) echo "unknown scenario $s" >&2 ;;

@@ -148,9 +148,12 @@ public final class BenchMain implements Callable<Integer> {
 
         @Option(names = WITH_SOCKET_IO, description = "Also run the Socket.IO peer at every point, right before or after the target.")
         boolean withSocketIo;
+        @Mixin
+        PublishingOptions publishing;
 
         @Override
         public Integer call() {
+            o.publishing = publishing.resolve();
             return broadcast(o, "S1", clients, rates, pairedBaseline, withSocketIo);
         }
     }
@@ -167,9 +170,12 @@ public final class BenchMain implements Callable<Integer> {
         List<Double> rates;
         @Option(names = WITH_SOCKET_IO, description = "Also run the Socket.IO peer at every point, right before or after the target.")
         boolean withSocketIo;
+        @Mixin
+        PublishingOptions publishing;
 
         @Override
         public Integer call() {
+            o.publishing = publishing.resolve();
             try (Harness h = new Harness(o)) {
                 for (int r = 1; r <= o.runs; r++) {
                     for (double rate : rates) {
@@ -209,9 +215,21 @@ public final class BenchMain implements Callable<Integer> {
         @Option(names = "--own-keys", description = "Each storm client also subscribes to a key of its own (one new binding per client), "
                 + "as per-user notifications do (default: the broadcast key only).")
         boolean ownKeys;
+        @Option(names = "--routing-buckets", defaultValue = "0", description = "routingBuckets(N), 1..65536, on the node "
+                + "(MYXI_ROUTING_BUCKETS=N) and on the broadcast traffic's publisher, which then publishes through a RabbitMqBroker "
+                + "of the driver (--publisher myxi of S2: events published by key would reach no node bound by buckets). "
+                + "The Socket.IO peer is unaffected (default: ${DEFAULT-VALUE}, off).")
+        int routingBuckets;
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
 
         @Override
         public Integer call() {
+            try {
+                o.publishing = Publishing.withBuckets(routingBuckets);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+            }
             try (Harness h = new Harness(o)) {
                 for (int r = 1; r <= o.runs; r++) {
                     int run = r;
@@ -261,9 +279,12 @@ public final class BenchMain implements Callable<Integer> {
         double rate;
         @Option(names = "--slow-fraction", defaultValue = "0.01", description = "Fraction of clients that stop reading (default: ${DEFAULT-VALUE}).")
         double slowFraction;
+        @Mixin
+        PublishingOptions publishing;
 
         @Override
         public Integer call() {
+            o.publishing = publishing.resolve();
             try (Harness h = new Harness(o)) {
                 for (int r = 1; r <= o.runs; r++) {
                     int run = r;

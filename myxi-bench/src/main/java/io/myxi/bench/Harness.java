@@ -89,9 +89,17 @@ public final class Harness implements AutoCloseable {
         return o.isSocketIo() ? BenchClient.Protocol.SOCKET_IO : BenchClient.Protocol.MYXI;
     }
 
-    /** The open-loop publisher of a run: to RabbitMQ, or on a Socket.IO connection of its own for the peer. */
+    /**
+     * The open-loop publisher of a run: on a Socket.IO connection of its own for the peer, else to
+     * RabbitMQ, raw or (--publisher myxi) through a RabbitMqBroker with the run's options.
+     */
     Publisher newPublisher(Run run) throws Exception {
-        return o.isSocketIo() ? new Publisher(new SocketIoSink(run.uri)) : new Publisher(o.amqpUrl, BenchClient.EXCHANGE);
+        if (o.isSocketIo()) {
+            return new Publisher(new SocketIoSink(run.uri));
+        }
+        Publishing p = o.targetPublishing();
+        return p != null && p.isMyxi() ? new Publisher(new MyxiSink(o.amqpUrl, BenchClient.EXCHANGE, p))
+                : new Publisher(o.amqpUrl, BenchClient.EXCHANGE);
     }
 
     static long cpu(long pid) {
@@ -220,7 +228,7 @@ public final class Harness implements AutoCloseable {
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("scenario", scenario);
         r.put("target", o.resolvedTarget());
-        r.put("variant", variant);
+        r.put("variant", o.variant(variant));
         r.put("run", index);
         r.put("started_at", Instant.now().toString());
         r.put("error", String.valueOf(e));

@@ -77,6 +77,7 @@ final class LoadScenario extends Scenario {
             config.put("duration_s", o.duration);
             config.put("payload_pad", o.payloadPad);
             config.put("connect_concurrency", o.connectConcurrency);
+            config.putAll(o.publishingRecord());
             run.record.put("config", config);
 
             run.startNode();
@@ -98,7 +99,8 @@ final class LoadScenario extends Scenario {
             Publisher.Log log;
             Snap a;
             Snap b;
-            try (Publisher pub = newPublisher(run)) {
+            Publisher pub = newPublisher(run);
+            try {
                 Future<Publisher.Log> f = pubExec.submit(() -> pub.run(keys, rate, total, o.payloadPad, start, stop::get));
                 sleepUntilMicros(from);
                 a = run.snap(healthy, slowMetrics);
@@ -108,6 +110,7 @@ final class LoadScenario extends Scenario {
             } finally {
                 stop.set(true);
                 pubExec.shutdownNow();
+                pub.close(); // after the publishing thread stopped: a confirming sink waits for its confirms here
             }
             // Drain: bounded wait until every reading client has every event of its key.
             long drainDeadline = System.nanoTime() + (long) (o.drain * 1e9);
@@ -124,6 +127,7 @@ final class LoadScenario extends Scenario {
             if (log.error != null) {
                 pubm.put("error", log.error);
             }
+            pubm.putAll(pub.sinkStats());
             run.record.put("publish", pubm);
 
             Map<String, Long> acc = account(all, false, log);
@@ -172,6 +176,9 @@ final class LoadScenario extends Scenario {
             s.put("lost", acc.get("lost"));
             s.put("dup", acc.get("duplicates"));
             s.put("drained", drained);
+            if (pubm.get("failed") != null) {
+                s.put("publish_failed", pubm.get("failed"));
+            }
             s.put("closed_by_server", closes.values().stream().mapToInt(Integer::intValue).sum());
             s.put("node_cpu_us_per_frame", res.get("node_cpu_us_per_frame"));
             s.put("rabbit_cpu_us_per_frame", res.get("rabbit_cpu_us_per_frame"));

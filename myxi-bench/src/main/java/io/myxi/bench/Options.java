@@ -96,6 +96,12 @@ public final class Options {
     @Option(names = "--log-dir", defaultValue = "bench/results/logs", description = "Directory of the node logs (default: ${DEFAULT-VALUE}).")
     public String logDir;
 
+    /**
+     * The publisher and broker options of the runs against a Myxi node (not an option of every
+     * command: S1, S2, S5 set it from {@link PublishingOptions}, S3 from its --routing-buckets).
+     */
+    Publishing publishing = Publishing.DEFAULT;
+
     /** The command line of the server under test. */
     public String resolvedNodeCommand() {
         String cmd;
@@ -120,6 +126,34 @@ public final class Options {
             return "baseline";
         }
         return nodeCmd == null ? "myxi" : "custom";
+    }
+
+    /** The publisher options of a run against the current target: null for the Socket.IO peer and the S0 baseline. */
+    Publishing targetPublishing() {
+        return isSocketIo() || baseline ? null : publishing;
+    }
+
+    /** The node's environment for those options (MYXI_PACKED_PUBLISHING, MYXI_ROUTING_BUCKETS); empty when none apply. */
+    java.util.Map<String, String> nodeEnv() {
+        Publishing p = targetPublishing();
+        return p == null ? java.util.Map.of() : p.nodeEnv();
+    }
+
+    /** For a run's config: the publisher and the options the run used. */
+    java.util.Map<String, Object> publishingRecord() {
+        Publishing p = targetPublishing();
+        if (p != null) {
+            return p.record();
+        }
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("publisher", isSocketIo() ? SOCKET_IO : Publishing.AMQP);
+        return m;
+    }
+
+    /** A run's variant with the publisher options that apply to its target, so the summary keeps them apart. */
+    String variant(String base) {
+        Publishing p = targetPublishing();
+        return p == null ? base : base + p.variantSuffix();
     }
 
     /** True when the server under test is the Socket.IO peer (and the baseline is not). */

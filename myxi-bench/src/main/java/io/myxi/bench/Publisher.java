@@ -5,6 +5,7 @@ import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.Map;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -23,6 +24,11 @@ public final class Publisher implements AutoCloseable {
 
         @Override
         void close();
+
+        /** What the sink has to report for the run record (confirms, failures...), read after {@link #close}; empty by default. */
+        default Map<String, Object> stats() {
+            return Map.of();
+        }
     }
 
     private final Sink sink;
@@ -162,5 +168,10 @@ public final class Publisher implements AutoCloseable {
     @Override
     public void close() {
         sink.close();
+    }
+
+    /** The sink's report ({@link Sink#stats}), complete after {@link #close}. */
+    public Map<String, Object> sinkStats() {
+        return sink.stats();
     }
 }

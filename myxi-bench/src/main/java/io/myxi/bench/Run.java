@@ -61,13 +61,13 @@ final class Run implements AutoCloseable {
         this.harness = harness;
         this.o = harness.o;
         this.scenario = scenario;
-        this.variant = variant;
+        this.variant = o.variant(variant);
         this.index = index;
         this.runId = ID.format(Instant.now()) + "-" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000, 0xffff));
         this.prefix = "bench-" + runId + "-";
         record.put("scenario", scenario);
         record.put("target", o.resolvedTarget());
-        record.put("variant", variant);
+        record.put("variant", this.variant);
         record.put("run", index);
         record.put("run_id", runId);
         record.put("started_at", Instant.now().toString());
@@ -86,13 +86,15 @@ final class Run implements AutoCloseable {
                     + o.quietWait + " s of waiting: running anyway");
         }
         Path log = Path.of(o.logDir, scenario + "-" + runId + ".log");
-        node = NodeProcess.start(o.resolvedNodeCommand(), port, o.amqpUrl, log, Map.of());
+        Map<String, String> env = o.nodeEnv();
+        node = NodeProcess.start(o.resolvedNodeCommand(), port, o.amqpUrl, log, env);
         currentNode = node;
         node.awaitPort(60_000);
         awaitProtocolReady();
         Map<String, Object> n = new LinkedHashMap<>();
         n.put("command", node.command());
         n.put("jvm_flags", o.nodeJvmFlags);
+        n.put("env", env);
         n.put("pid", node.pid());
         n.put("vm_flags", o.isSocketIo() ? null : Jcmd.vmFlags(node.pid()));
         n.put("log", log.toString());

@@ -65,6 +65,7 @@ final class StormChurnScenario extends Scenario {
             config.put("churn_s", churnSeconds);
             config.put("churn_hold_s", holdSeconds);
             config.put("warmup_s", o.warmup);
+            config.putAll(o.publishingRecord());
             run.record.put("config", config);
 
             run.startNode();
@@ -90,7 +91,8 @@ final class StormChurnScenario extends Scenario {
             Publisher.Log log;
             Snap a;
             Snap b;
-            try (Publisher pub = newPublisher(run)) {
+            Publisher pub = newPublisher(run);
+            try {
                 Future<Publisher.Log> f = pubExec.submit(() -> pub.run(keys, rate, total, o.payloadPad, start, stop::get));
                 sleepUntilMicros(from);
                 a = run.snap(base, churnM);
@@ -130,7 +132,16 @@ final class StormChurnScenario extends Scenario {
             } finally {
                 stop.set(true);
                 pubExec.shutdownNow();
+                pub.close(); // after the publishing thread stopped: a confirming sink waits for its confirms here
             }
+            Map<String, Object> pubm = new LinkedHashMap<>();
+            pubm.put("published", log.published);
+            pubm.put("max_lag_ms", Stats.round(log.maxLagMicros / 1e3, 3));
+            if (log.error != null) {
+                pubm.put("error", log.error);
+            }
+            pubm.putAll(pub.sinkStats());
+            run.record.put("publish", pubm);
             // Wait (bounded) for every churn client to be gone, then abort stragglers.
             long deadline = System.nanoTime() + (long) ((holdSeconds + o.setupTimeout + 10) * 1e9);
             for (BenchClient c : churn) {
@@ -215,6 +226,9 @@ final class StormChurnScenario extends Scenario {
             s.put("max_ms", lat.get("max_ms"));
             s.put("other_cpu_pct", res.get("other_cpu_pct"));
             s.put("lost", acc.get("lost"));
+            if (pubm.get("failed") != null) {
+                s.put("publish_failed", pubm.get("failed"));
+            }
             s.put("churn_missing", missing);
             s.put("dup", acc.get("duplicates") + dups);
             s.put("churn_bindings_left", afterChurn.get("bindings_this_run"));

@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
  * The demo node, and the README's embedding example: the actions and exchanges of the gem's README.
  *
  * <p>Run with {@code java -jar myxi-examples/target/myxi-examples.jar}. Uses RabbitMQ when
- * {@code RABBITMQ_URL} is set (one URI, or a cluster's nodes comma-separated), else the in-process broker; listens on {@code MYXI_PORT}, else
+ * {@code RABBITMQ_URL} is set (one URI, or a cluster's nodes comma-separated; {@code MYXI_PACKED_PUBLISHING} and
+ * {@code MYXI_ROUTING_BUCKETS} set the broker's options of those names), else the in-process broker; listens on {@code MYXI_PORT}, else
  * {@code PORT}, else 5005, on {@code MYXI_BIND_ADDRESS} (default: every interface). It also serves
  * the demo page on {@code EXAMPLE_HTTP_PORT} (default 8080): sign in, subscribe to
  * {@code widgets/1234}, and see the {@code Tick} it pushes every two seconds or a

@@ -90,7 +90,7 @@ public final class TwoNodesExample implements AutoCloseable {
       return () -> new SharedBroker(shared);
     }
     return () -> {
-      RabbitMqBroker broker = RabbitMqBroker.builder().uris(urls).connectionName("myxi-two-nodes-example").build();
+      RabbitMqBroker broker = ExampleSettings.packing(RabbitMqBroker.builder().uris(urls).connectionName("myxi-two-nodes-example")).build();
       broker.start();
       return broker;
     };

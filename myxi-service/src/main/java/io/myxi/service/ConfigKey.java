@@ -15,6 +15,9 @@ import java.util.Locale;
  * @param secret whether {@code check-config} and logs mask it
  * @param extraEnv environment variables read after {@link #env()}, in order ({@code PORT})
  * @param description one line for {@code --help} and the docs
+ * @param min the smallest value of an {@link Type#INT}, {@link Type#DECIMAL} or {@link Type#SIZE} (bytes) key, or the
+ *     shortest of a {@link Type#DURATION} key in milliseconds
+ * @param max the largest, likewise
  */
 public record ConfigKey(String name, Type type, String defaultValue, boolean secret, List<String> extraEnv, String description, List<String> choices,
     long min, long max) {

@@ -33,6 +33,8 @@ public final class ConfigKeys {
   public static final String BROKER_EXCHANGE_AUTO_DELETE = "broker.exchange_auto_delete";
   public static final String BROKER_PUBLISH_TIMEOUT = "broker.publish_timeout";
   public static final String BROKER_BIND_TIMEOUT = "broker.bind_timeout";
+  public static final String BROKER_PACKED_PUBLISHING = "broker.packed_publishing";
+  public static final String BROKER_ROUTING_BUCKETS = "broker.routing_buckets";
   public static final String EXCHANGE_PREFIX = "exchange_prefix";
   public static final String EXCHANGES_KEY = "exchanges";
   public static final String AUTH_ALGORITHM = "auth.algorithm";
@@ -106,6 +108,12 @@ public final class ConfigKeys {
       ConfigKey.of(BROKER_EXCHANGE_AUTO_DELETE, BOOLEAN, "false", "declare exchanges auto-delete (every publisher must agree)"),
       ConfigKey.of(BROKER_PUBLISH_TIMEOUT, DURATION, "5s", "longest wait for RabbitMQ to confirm a published event"),
       ConfigKey.of(BROKER_BIND_TIMEOUT, DURATION, "10s", "longest wait for RabbitMQ to confirm a binding before Subscribe fails"),
+      ConfigKey.of(BROKER_PACKED_PUBLISHING, DURATION, null,
+              "pack live events published within this delay of each other into one AMQP message, 0..1s (0: only those that queue up); not set: off. Every node must be Myxi for Java 0.2 or later")
+          .alsoEnv("MYXI_PACKED_PUBLISHING").range(0, 1000),
+      ConfigKey.of(BROKER_ROUTING_BUCKETS, INT, "0",
+              "route live events by this many hash buckets of their routing keys instead of by the keys, 1..65536 (implies packed publishing); 0: off. Every node and publisher must be Myxi for Java 0.2 or later with the same buckets")
+          .alsoEnv("MYXI_ROUTING_BUCKETS").range(0, 65536),
       ConfigKey.of(EXCHANGE_PREFIX, STRING, "", "prefix of every exchange name on RabbitMQ (staging.), so environments can share a broker"),
       ConfigKey.of(EXCHANGES_KEY, EXCHANGES, null, "the exchanges and their access rules: public, authenticated, token or http"),
       ConfigKey.of(AUTH_ALGORITHM, CHOICE, "HS256", "signature algorithm of session tokens").choices("HS256", "RS256", "ES256"),

@@ -137,7 +137,7 @@ public final class ConfigLoader {
   private void checkEnvironmentNames(Map<String, String> environment) {
     Set<String> known = new TreeSet<>(OTHER_ENV);
     for (ConfigKey key : ConfigKeys.ALL) {
-      known.add(key.env());
+      known.addAll(key.envNames());
     }
     for (String name : new TreeSet<>(environment.keySet())) {
       if (name.startsWith("MYXI_") && !known.contains(name)) {

@@ -73,6 +73,11 @@ final class ConfigValues {
         Duration parsed = Durations.parse(text);
         if (parsed == null) {
           problems.add(key.name() + ": expected a duration with a unit, such as 500ms, 10s, 5m or 1h" + where + ", got '" + text + "'");
+        } else if (parsed.compareTo(Duration.ofMillis(Math.max(0, key.min()))) < 0 || parsed.compareTo(Duration.ofMillis(key.max())) > 0) {
+          // min and max of a duration key are milliseconds (unbounded by default).
+          problems.add(key.name() + ": must be in " + Durations.format(Duration.ofMillis(Math.max(0, key.min()))) + ".."
+              + Durations.format(Duration.ofMillis(key.max())) + where + ", got " + text);
+          return null;
         }
         return parsed;
       }

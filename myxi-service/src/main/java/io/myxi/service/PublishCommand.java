@@ -99,12 +99,13 @@ final class PublishCommand extends ConfigOptions implements Callable<Integer> {
     body.set("payload", payloadNode);
     RabbitMqBroker broker;
     try {
-      broker = RabbitMqBroker.builder()
+      // With broker.routing_buckets the event must be routed by bucket, as the nodes bind them.
+      broker = StandaloneNode.packing(effective, RabbitMqBroker.builder()
           .uris(effective.brokerUrls())
           .connectionTimeout(effective.duration(ConfigKeys.BROKER_CONNECTION_TIMEOUT))
           .exchangeDurable(effective.bool(ConfigKeys.BROKER_EXCHANGE_DURABLE))
           .exchangeAutoDelete(effective.bool(ConfigKeys.BROKER_EXCHANGE_AUTO_DELETE))
-          .connectionName("myxi-server publish")
+          .connectionName("myxi-server publish"))
           .build();
     } catch (IllegalArgumentException e) {
       spec.commandLine().getErr().println("myxi-server: broker.url: " + e.getMessage());

@@ -178,17 +178,33 @@ public final class StandaloneNode {
       factory.enableHostnameVerification();
       builder.connectionFactory(factory);
     }
-    RabbitMqBroker rabbit = builder
+    builder
         .connectionTimeout(config.duration(ConfigKeys.BROKER_CONNECTION_TIMEOUT))
         .heartbeat(config.duration(ConfigKeys.BROKER_HEARTBEAT))
         .recoveryDelay(config.duration(ConfigKeys.BROKER_RECOVERY_DELAY))
         .maxRecoveryDelay(config.duration(ConfigKeys.BROKER_MAX_RECOVERY_DELAY))
         .exchangeDurable(config.bool(ConfigKeys.BROKER_EXCHANGE_DURABLE))
         .exchangeAutoDelete(config.bool(ConfigKeys.BROKER_EXCHANGE_AUTO_DELETE))
-        .connectionName("myxi-server")
-        .build();
+        .connectionName("myxi-server");
+    RabbitMqBroker rabbit = packing(config, builder).build();
     rabbit.start();
     return rabbit;
+  }
+
+  /**
+   * {@code broker.packed_publishing} and {@code broker.routing_buckets} on {@code builder}: the node
+   * and {@code publish} must agree on them (an event published by key reaches no node bound by
+   * buckets). Unset and 0 leave the builder's defaults: one message per event, a binding per key.
+   */
+  static RabbitMqBroker.Builder packing(Config config, RabbitMqBroker.Builder builder) {
+    if (config.isSet(ConfigKeys.BROKER_PACKED_PUBLISHING)) {
+      builder.packedPublishing(config.duration(ConfigKeys.BROKER_PACKED_PUBLISHING));
+    }
+    int buckets = config.integer(ConfigKeys.BROKER_ROUTING_BUCKETS);
+    if (buckets > 0) {
+      builder.routingBuckets(buckets);
+    }
+    return builder;
   }
 
   /**
