@@ -36,11 +36,11 @@ public final class BucketedNodeQueue implements NodeQueue {
   /** Unbinds buckets left empty for {@link #keepEmpty}; null when that is zero (unbound at once). */
   private final ScheduledExecutorService timer;
   /**
-   * The subscribed pairs, as {@code exchange + '\0' + routingKey}, read on the dispatch thread
+   * The subscribed keys per exchange, read on the dispatch thread
    * without a lock: a bucket carries other keys' events too, and the queue's contract is to pass
    * on only those of pairs bound on it.
    */
-  private final Set<String> subscribed = ConcurrentHashMap.newKeySet();
+  private final Map<String, Set<String>> subscribed = new ConcurrentHashMap<>();
   /**
    * The subscribed keys of each bucket bound (or being bound), maybe none for a while (see
    * {@link #keepEmpty}); a bucket absent here is not bound. Under this object's lock.
@@ -69,7 +69,8 @@ public final class BucketedNodeQueue implements NodeQueue {
     bucketed.delegate = open.apply(new Listener() {
       @Override
       public void onDelivery(String exchange, String routingKey, byte[] body) {
-        if (bucketed.subscribed.contains(exchange + '\0' + routingKey)) {
+        Set<String> keys = bucketed.subscribed.get(exchange);
+        if (keys != null && keys.contains(routingKey)) {
           listener.onDelivery(exchange, routingKey, body);
         }
       }
@@ -132,9 +133,9 @@ public final class BucketedNodeQueue implements NodeQueue {
           continue;
         }
         keys.add(change.routingKey());
-        subscribed.add(change.exchange() + '\0' + change.routingKey());
+        subscribed.computeIfAbsent(change.exchange(), ignored -> ConcurrentHashMap.newKeySet()).add(change.routingKey());
       } else {
-        subscribed.remove(change.exchange() + '\0' + change.routingKey());
+        unsubscribe(change);
         if (keys != null && keys.remove(change.routingKey()) && keys.isEmpty()) {
           if (timer == null) {
             keysByBucket.remove(bucket);
@@ -155,7 +156,7 @@ public final class BucketedNodeQueue implements NodeQueue {
         // The bucket is not bound: neither is any key that waited for it.
         Change change = changes.get(i);
         Binding bucket = bucketOf(change);
-        subscribed.remove(change.exchange() + '\0' + change.routingKey());
+        unsubscribe(change);
         Set<String> keys = keysByBucket.get(bucket);
         if (keys != null) {
           keys.remove(change.routingKey());
@@ -189,10 +190,19 @@ public final class BucketedNodeQueue implements NodeQueue {
     }
   }
 
+  private void unsubscribe(Change change) {
+    Set<String> keys = subscribed.get(change.exchange());
+    if (keys != null) {
+      keys.remove(change.routingKey()); // The exchange's empty set stays: exchanges are few.
+    }
+  }
+
   /** The subscribed keys (not the buckets), as {@code exchange + '\0' + routingKey}. */
   @Override
   public Set<String> bindings() {
-    return Set.copyOf(subscribed);
+    Set<String> pairs = new HashSet<>();
+    subscribed.forEach((exchange, keys) -> keys.forEach(key -> pairs.add(exchange + '\0' + key)));
+    return Set.copyOf(pairs);
   }
 
   @Override
