@@ -7,6 +7,7 @@
 #   SCENARIOS="s1 s4" bench/suite.sh                          # a subset
 #   SCENARIOS="s1io s2io s3io s4 publish" bench/suite.sh      # issue 11: Myxi and Socket.IO side by side
 #   SCENARIOS="s2packed s3packed" bench/suite.sh              # s2io / s3io with packed publishing and 256 routing buckets
+#                                                             # (s2packed and s2steady: 20 s warm-up, 20 s windows)
 # S1 runs with --paired-baseline: every S1 run is preceded by the S0 run at the same point.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +19,8 @@ if [ -n "${FULL:-}" ]; then
 else
   W="--warmup 5 --duration 10 --runs 3"; CHURN=60; IDLE=30; S5="--duration 20"
 fi
+# Per-event CPU is a steady-state figure: the node's JIT still compiles during the first ~20 s.
+WSTEADY=${WSTEADY:-"--warmup 20 --duration 20 --runs 3"}
 run() { echo "== bench/run.sh $*" >&2; bench/run.sh "$@" --out "$OUT" || echo "[suite] $1 exited $?" >&2; }
 for s in $SCENARIOS; do
   case $s in
@@ -32,7 +35,8 @@ for s in $SCENARIOS; do
     s3io) for n in 2000 5000; do run s3 --with-socketio --own-keys --node-jar "$NODE_JAR" --clients $n --warmup 5 --runs 3 --churn-duration 20; done ;;
     # Packed publishing and routing buckets (RabbitMqBroker.Builder.packedPublishing / routingBuckets): the publisher
     # goes through Myxi with the options, and the node gets them as MYXI_PACKED_PUBLISHING / MYXI_ROUTING_BUCKETS.
-    s2packed) run s2 --with-socketio --publisher myxi --pack-delay-ms 1 --routing-buckets 256 --node-jar "$NODE_JAR" --clients 2000 --rates 10000 $W ;;
+    s2packed) run s2 --with-socketio --publisher myxi --pack-delay-ms 1 --routing-buckets 256 --node-jar "$NODE_JAR" --clients 2000 --rates 10000 $WSTEADY ;;
+    s2steady) run s2 --with-socketio --node-jar "$NODE_JAR" --clients 2000 --rates 10000 $WSTEADY ;;
     s3packed) for n in 2000 5000; do run s3 --with-socketio --own-keys --routing-buckets 256 --node-jar "$NODE_JAR" --clients $n --warmup 5 --runs 3 --churn-duration 20; done ;;
     publish) run publish --events 200000 --batch 1,100 --runs 3 ;;
     s5) run s5 --node-jar "$NODE_JAR" --warmup 5 $S5 --runs 3 --payload-pad 1024 --client-rcvbuf 65536 ;;
