@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 
@@ -71,22 +70,25 @@ final class EventFrames {
     JsonStringEncoder encoder = JsonStringEncoder.getInstance();
     byte[] e = encoder.quoteAsUTF8(exchange);
     byte[] rk = encoder.quoteAsUTF8(routingKey);
+    int eventLength = eventEnd - eventStart;
     int payloadLength = payloadStart < 0 ? NULL.length : payloadEnd - payloadStart;
-    ByteArrayOutputStream out = new ByteArrayOutputStream(EVENT.length + (eventEnd - eventStart) + PAYLOAD.length
-        + payloadLength + MQ_E.length + e.length + MQ_RK.length + rk.length + END.length);
-    out.writeBytes(EVENT);
-    out.write(body, eventStart, eventEnd - eventStart);
-    out.writeBytes(PAYLOAD);
-    if (payloadStart < 0) {
-      out.writeBytes(NULL);
-    } else {
-      out.write(body, payloadStart, payloadLength);
-    }
-    out.writeBytes(MQ_E);
-    out.writeBytes(e);
-    out.writeBytes(MQ_RK);
-    out.writeBytes(rk);
-    out.writeBytes(END);
-    return out.toByteArray();
+    // One array, filled in place: this runs once per event on the delivery thread.
+    byte[] frame = new byte[EVENT.length + eventLength + PAYLOAD.length + payloadLength + MQ_E.length + e.length
+        + MQ_RK.length + rk.length + END.length];
+    int at = put(frame, 0, EVENT, 0, EVENT.length);
+    at = put(frame, at, body, eventStart, eventLength);
+    at = put(frame, at, PAYLOAD, 0, PAYLOAD.length);
+    at = payloadStart < 0 ? put(frame, at, NULL, 0, NULL.length) : put(frame, at, body, payloadStart, payloadLength);
+    at = put(frame, at, MQ_E, 0, MQ_E.length);
+    at = put(frame, at, e, 0, e.length);
+    at = put(frame, at, MQ_RK, 0, MQ_RK.length);
+    at = put(frame, at, rk, 0, rk.length);
+    put(frame, at, END, 0, END.length);
+    return frame;
+  }
+
+  private static int put(byte[] frame, int at, byte[] from, int offset, int length) {
+    System.arraycopy(from, offset, frame, at, length);
+    return at + length;
   }
 }
