@@ -47,12 +47,8 @@ public final class RabbitNodeQueue implements NodeQueue, ConnectionSupervisor.Pa
   private final NodeQueue.Listener listener;
   private final ConnectionSupervisor<Connection> supervisor;
   private final int prefetch;
-  /**
-   * Whether the events of a packed message are passed on only for keys bound here: a pack carries
-   * the events of every key it was routed by (CC), most of them maybe for other nodes. Not with
-   * routing buckets, whose bindings are buckets ({@link BucketedNodeQueue} filters by key).
-   */
-  private final boolean packedByKey;
+  /** Hands deliveries, single or packed, to the listener. */
+  private final QueueDeliveries deliveries;
   /** Flushes batched acknowledgements (see {@link BatchedAcks}); one daemon thread, idle but for that. */
   private final ScheduledExecutorService ackTimer;
   /** The longest a handled delivery waits for its acknowledgement when fewer than a batch follow it. */
@@ -73,7 +69,7 @@ public final class RabbitNodeQueue implements NodeQueue, ConnectionSupervisor.Pa
     this.listener = Objects.requireNonNull(listener, "listener");
     this.supervisor = supervisor;
     this.prefetch = settings.prefetch();
-    this.packedByKey = settings.routingBuckets() == 0;
+    this.deliveries = new QueueDeliveries(listener, settings.routingBuckets() == 0 ? bindings : null);
     this.ackTimer = Executors.newSingleThreadScheduledExecutor(AmqpSupport.daemonThreads("myxi-amqp-acks"));
     this.declaredExchanges = new DeclaredExchanges(settings.exchangeDurable(), settings.exchangeAutoDelete());
   }
@@ -117,39 +113,12 @@ public final class RabbitNodeQueue implements NodeQueue, ConnectionSupervisor.Pa
 
   private DeliverCallback onDelivery(BatchedAcks acks) {
     return (tag, delivery) -> {
-      String exchange = delivery.getEnvelope().getExchange();
-      String routingKey = delivery.getEnvelope().getRoutingKey();
       try {
-        if (PackedEvents.TYPE.equals(delivery.getProperties().getType())) {
-          unpack(exchange, delivery.getBody());
-        } else {
-          listener.onDelivery(exchange, routingKey, delivery.getBody());
-        }
-      } catch (RuntimeException | Error e) {
-        // Even an Error: the delivery is acknowledged below, or it would hold a prefetch slot forever.
-        log.error("Delivery listener threw; delivery on {} / {} dropped", exchange, AmqpSupport.printable(routingKey), e);
+        deliveries.handle(delivery);
       } finally {
         acks.handled(delivery.getEnvelope().getDeliveryTag());
       }
     };
-  }
-
-  /** The events of a packed message, each as if it came alone; a fault drops the rest of the message. */
-  private void unpack(String exchange, byte[] body) {
-    try {
-      PackedEvents.unpack(body, (routingKey, event) -> {
-        if (packedByKey && !bindings.contains(new Binding(exchange, routingKey))) {
-          return; // Another node's key, routed here with one of ours.
-        }
-        try {
-          listener.onDelivery(exchange, routingKey, event);
-        } catch (RuntimeException e) {
-          log.error("Delivery listener threw; event on {} / {} of a packed message dropped", exchange, AmqpSupport.printable(routingKey), e);
-        }
-      });
-    } catch (IllegalArgumentException e) {
-      log.warn("Packed message on {} dropped from where it is invalid ({} bytes): {}", exchange, body.length, e.getMessage());
-    }
   }
 
   private CancelCallback onCancel() {
