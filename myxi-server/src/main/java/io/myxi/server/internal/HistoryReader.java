@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,7 +36,7 @@ final class HistoryReader {
   private static final Logger log = LoggerFactory.getLogger(HistoryReader.class);
   static final Duration BATCH_WINDOW = Duration.ofMillis(20);
   private static final Duration MAX_BATCH_WAIT = Duration.ofMillis(200);
-  private static final Duration READ_TIMEOUT = Duration.ofSeconds(10);
+  static final Duration READ_TIMEOUT = Duration.ofSeconds(10);
   /**
    * Events a read keeps while it runs, so a request arriving after the read passed its position
    * joins it (its first events replayed from here) instead of opening another read.
@@ -47,7 +46,6 @@ final class HistoryReader {
   private static final Duration RECENT_READ_IDLE = Duration.ofSeconds(30);
   /** Without a known end (the node has read nothing yet), the end of the stream is where it goes quiet. */
   private static final Duration END_QUIET = Duration.ofMillis(300);
-  private static final long PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
   /** Reasons a position cannot be resumed, as sent in {@code Subscribed {recovered:false, reason}}. */
   static final String TOO_OLD = "too_old";
@@ -90,19 +88,13 @@ final class HistoryReader {
   private final ExchangeHistory history;
   private final Broker broker;
   private final String stream;
-  private final String brokerExchange;
-  private final long pauseAboveBytes;
-  /**
-   * A hand-off waits for the session's buffer to fall to this: the live events it then queues at
-   * once (at most half the buffer, see {@link HandOff}) and the reply must fit in what is left, or
-   * the client would be closed as a slow consumer right after its replay paged it carefully.
-   */
-  private final long handOffAtBytes;
+  /** Paces replays to each session and hands recoveries off (see {@link ReplayPacing}). */
+  private final ReplayPacing pacing;
+  /** Reads on past live events dropped during a replay (see {@link HandOffExtension}). */
+  private final HandOffExtension extension;
   private final LinkedBlockingQueue<Request> requests = new LinkedBlockingQueue<>();
   private final Thread thread;
   private final AtomicLong streamReads = new AtomicLong();
-  private final AtomicLong replayedEvents = new AtomicLong();
-  private final AtomicLong extensions = new AtomicLong();
   private volatile boolean closed;
   /** What the last reads fetched, for recoveries that come a little later; reader thread only. */
   private final KeptRead kept = new KeptRead(READ_CACHE_BYTES, RECENT_READ_IDLE);
@@ -111,9 +103,8 @@ final class HistoryReader {
     this.history = history;
     this.broker = broker;
     this.stream = history.exchange().historyStream();
-    this.brokerExchange = history.exchange().brokerName();
-    this.pauseAboveBytes = maxBufferedBytes / 2;
-    this.handOffAtBytes = maxBufferedBytes / 4;
+    this.pacing = new ReplayPacing(history.exchange().brokerName(), maxBufferedBytes, () -> closed);
+    this.extension = new HandOffExtension(history, broker, pacing, streamReads, () -> closed);
     this.thread = new Thread(this::run, "myxi-history-" + history.exchange().name());
     this.thread.setDaemon(true);
   }
@@ -136,12 +127,12 @@ final class HistoryReader {
   }
 
   long replayedEvents() {
-    return replayedEvents.get();
+    return pacing.replayedEvents();
   }
 
   /** Replays that read on past live events the session dropped (its hand-off passed its bound). */
   long extensions() {
-    return extensions.get();
+    return extension.extensions();
   }
 
   void close() {
@@ -210,8 +201,8 @@ final class HistoryReader {
           finish(request, false, UNAVAILABLE);
           continue;
         }
-        replayWindow(request, current, after);
-        complete(request);
+        pacing.replayWindow(request, current, after);
+        extension.complete(request);
       }
     }
   }
@@ -348,26 +339,8 @@ final class HistoryReader {
             return;
           }
         }
-        replay(request, stored);
+        pacing.replay(request, stored);
       }
-    }
-  }
-
-  private void replayWindow(Request request, List<Stored> window, long after) {
-    for (Stored stored : window) {
-      if (stored.offset() > after && stored.offset() <= request.target && stored.routingKey().equals(request.subscription.routingKey())) {
-        replay(request, stored);
-      }
-    }
-  }
-
-  private void replay(Request request, Stored stored) {
-    SessionImpl session = request.session;
-    while (session.bufferedBytes() > pauseAboveBytes && session.isOpen() && !closed) {
-      LockSupport.parkNanos(PAUSE_NANOS); // Paging: the client reads at its own pace.
-    }
-    if (session.sendReplayedEvent(stored.frame(), request.subscription, stored.offset(), brokerExchange)) {
-      replayedEvents.incrementAndGet();
     }
   }
 
@@ -406,85 +379,8 @@ final class HistoryReader {
     }
   }
 
-  /**
-   * Hands a replayed request off to live delivery; while the session dropped live events (more
-   * than its hand-off holds), reads on past them to the current head first.
-   */
-  private void complete(Request request) throws InterruptedException {
-    long droppedFrom;
-    while ((droppedFrom = done(request, true, null)) != HandOff.NONE_DROPPED) {
-      extensions.incrementAndGet();
-      // Holding restarted before the head is read: every later live event is held again.
-      Stored head = history.head();
-      if (head == null || closed) {
-        done(request, false, UNAVAILABLE); // The history restarted, or the node stops.
-        break;
-      }
-      long from = request.target == Long.MAX_VALUE ? droppedFrom : Math.min(droppedFrom, request.target + 1);
-      // A live feed lagging behind the client's position may have dropped events it already has.
-      from = Math.max(from, request.since.offset() + 1);
-      request.target = Math.max(request.target == Long.MAX_VALUE ? -1 : request.target, head.offset());
-      if (!replayRange(request, from)) {
-        done(request, false, UNAVAILABLE);
-        break;
-      }
-    }
-    request.finished = true;
-  }
-
-  /** Replays the request's events from {@code from} to its target, from the window or the stream. */
-  private boolean replayRange(Request request, long from) throws InterruptedException {
-    if (from > request.target) {
-      return true; // Nothing the client lacks.
-    }
-    List<Stored> window = history.windowSnapshot();
-    if (!window.isEmpty() && window.get(0).offset() <= from) {
-      replayWindow(request, window, from - 1);
-      return true;
-    }
-    streamReads.incrementAndGet();
-    long lastRead = from - 1;
-    try (HistoryCursor cursor = broker.openHistoryCursor(stream, from)) {
-      while (lastRead < request.target) {
-        if (closed) {
-          return false;
-        }
-        HistoryEvent event = cursor.next(READ_TIMEOUT);
-        if (event == null) {
-          log.warn("History stream {}: no event after offset {} within {} s", stream, lastRead, READ_TIMEOUT.toSeconds());
-          return false;
-        }
-        lastRead = event.offset();
-        // A stream read may start before the offset asked for (at its chunk's start).
-        if (event.offset() >= from && event.offset() <= request.target && event.routingKey().equals(request.subscription.routingKey())) {
-          Stored stored = history.encode(event);
-          if (stored != null) {
-            replay(request, stored);
-          }
-        }
-      }
-      return true;
-    } catch (BrokerException e) {
-      log.warn("History stream {} could not be read: {}", stream, e.getMessage());
-      return false;
-    }
-  }
-
-  private long done(Request request, boolean recovered, String reason) {
-    SessionImpl session = request.session;
-    while (session.bufferedBytes() > handOffAtBytes && session.isOpen() && !closed) {
-      LockSupport.parkNanos(PAUSE_NANOS);
-    }
-    try {
-      return request.completion.done(recovered, reason);
-    } catch (RuntimeException e) {
-      log.error("Completing the recovery of {} for session {} failed", request.subscription, request.session.id(), e);
-      return HandOff.NONE_DROPPED;
-    }
-  }
-
   private void finish(Request request, boolean recovered, String reason) {
     request.finished = true;
-    done(request, recovered, reason);
+    pacing.handOff(request, recovered, reason);
   }
 }
