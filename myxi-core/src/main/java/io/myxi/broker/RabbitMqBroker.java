@@ -8,6 +8,7 @@ import io.myxi.broker.internal.AmqpUris;
 import io.myxi.broker.internal.Backoff;
 import io.myxi.broker.internal.BrokerAddresses;
 import io.myxi.broker.internal.BucketedNodeQueue;
+import io.myxi.broker.internal.ConnectionFactories;
 import io.myxi.broker.internal.ConnectionSupervisor;
 import io.myxi.broker.internal.LoggingExceptionHandler;
 import io.myxi.broker.internal.Publisher;
@@ -164,17 +165,10 @@ public final class RabbitMqBroker implements Broker {
   public NodeQueue openNodeQueue(NodeQueue.Listener listener) {
     Objects.requireNonNull(listener, "listener");
     if (settings.routingBuckets() > 0) {
-      return BucketedNodeQueue.open(listener, settings.routingBuckets(), KEEP_EMPTY_BUCKET, this::openRabbitNodeQueue);
+      return BucketedNodeQueue.open(listener, settings.routingBuckets(), BucketedNodeQueue.KEEP_EMPTY, this::openRabbitNodeQueue);
     }
     return openRabbitNodeQueue(listener);
   }
-
-  /**
-   * How long a node keeps a routing bucket bound after its last key left: keys come and go (tabs
-   * reloaded, users reconnecting), and a bucket kept costs nothing while unbinding and binding it
-   * again costs RabbitMQ a transaction each.
-   */
-  static final Duration KEEP_EMPTY_BUCKET = Duration.ofSeconds(10);
 
   private NodeQueue openRabbitNodeQueue(NodeQueue.Listener listener) {
     RabbitNodeQueue queue = new RabbitNodeQueue(listener, supervisor, settings);
@@ -425,18 +419,8 @@ public final class RabbitMqBroker implements Broker {
       if (factory == null && uriFactory == null) {
         throw new IllegalStateException("uri, uris or connectionFactory is required");
       }
-      ConnectionFactory factory = this.factory != null ? this.factory : uriFactory;
-      BrokerAddresses addresses = uriAddresses != null ? uriAddresses : BrokerAddresses.of(factory);
-      if (this.factory != null && uriFactory != null) {
-        if (!Objects.equals(factory.getUsername(), uriFactory.getUsername()) || !Objects.equals(factory.getVirtualHost(), uriFactory.getVirtualHost())) {
-          throw new IllegalStateException("uris and connectionFactory disagree on the user or the virtual host: the factory's ("
-              + factory.getUsername() + ", " + factory.getVirtualHost() + ") would be used for " + addresses.description());
-        }
-      }
-      factory.setConnectionTimeout((int) connectionTimeout.toMillis());
-      factory.setRequestedHeartbeat((int) Math.max(1, heartbeat.toSeconds()));
-      factory.setChannelRpcTimeout((int) rpcTimeout.toMillis());
-      factory.setHandshakeTimeout((int) connectionTimeout.toMillis());
+      BrokerAddresses addresses = uriAddresses != null ? uriAddresses : BrokerAddresses.of(this.factory);
+      ConnectionFactory factory = ConnectionFactories.prepare(this.factory, uriFactory, addresses, connectionTimeout, heartbeat, rpcTimeout);
       RabbitMqSettings settings = new RabbitMqSettings(addresses.withShuffle(shuffleAddresses), connectionName, initialRecoveryDelay,
           maxRecoveryDelay, exchangeDurable, exchangeAutoDelete, prefetch,
           packDelay == null && routingBuckets > 0 ? Duration.ZERO : packDelay, routingBuckets);

@@ -29,6 +29,13 @@ import java.util.function.Function;
  * anyway).
  */
 public final class BucketedNodeQueue implements NodeQueue {
+  /**
+   * How long a node keeps a routing bucket bound after its last key left, by default: keys come and
+   * go (tabs reloaded, users reconnecting), and a bucket kept costs nothing while unbinding and
+   * binding it again costs RabbitMQ a transaction each.
+   */
+  public static final Duration KEEP_EMPTY = Duration.ofSeconds(10);
+
   private NodeQueue delegate; // set once by open
   private final int buckets;
   /** How long a bucket stays bound after its last key left: a key coming back costs no round trip. */
