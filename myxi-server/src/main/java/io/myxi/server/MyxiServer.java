@@ -130,14 +130,7 @@ public final class MyxiServer implements AutoCloseable {
     if (closed) {
       return new NodeHealth(NodeHealth.State.STOPPED, false, 0);
     }
-    NodeStats stats = node.snapshot();
-    NodeHealth.State state;
-    if (!running || node.isDraining()) {
-      state = NodeHealth.State.DRAINING;
-    } else {
-      state = stats.brokerConnected() ? NodeHealth.State.READY : NodeHealth.State.BROKER_DISCONNECTED;
-    }
-    return new NodeHealth(state, stats.brokerConnected(), stats.sessions());
+    return NodeHealth.of(running, node.isDraining(), node.snapshot());
   }
 
   /**

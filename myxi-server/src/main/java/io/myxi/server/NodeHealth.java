@@ -49,4 +49,15 @@ public record NodeHealth(State state, boolean brokerConnected, int sessions) {
   public boolean draining() {
     return state == State.DRAINING;
   }
+
+  /** The health of a started node: draining when it stops or drains, else by its broker connection. */
+  static NodeHealth of(boolean running, boolean draining, NodeStats stats) {
+    State state;
+    if (!running || draining) {
+      state = State.DRAINING;
+    } else {
+      state = stats.brokerConnected() ? State.READY : State.BROKER_DISCONNECTED;
+    }
+    return new NodeHealth(state, stats.brokerConnected(), stats.sessions());
+  }
 }
