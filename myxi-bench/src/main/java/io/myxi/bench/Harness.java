@@ -38,10 +38,7 @@ public final class Harness implements AutoCloseable {
 
     public Harness(Options o) {
         this.o = o;
-        if (o.clientRcvbuf > 0) {
-            System.setProperty("jdk.httpclient.receiveBufferSize", Integer.toString(o.clientRcvbuf));
-        }
-        this.connector = new Connector(o.httpClients, o.clientThreads, Duration.ofSeconds(30));
+        this.connector = new Connector(o.clientKind(), o.httpClients, o.clientThreads, Duration.ofSeconds(30), o.clientRcvbuf);
         this.rabbitPid = RabbitCtl.brokerPid();
     }
 

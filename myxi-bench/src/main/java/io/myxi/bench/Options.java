@@ -59,13 +59,23 @@ public final class Options {
     @Option(names = "--connect-concurrency", defaultValue = "500", description = "Max client set-ups (connect+auth+subscribe) in flight (default: ${DEFAULT-VALUE}).")
     public int connectConcurrency;
 
+    @Option(names = "--connect-warmup", defaultValue = "0", description = "S3: before the measured storm, this many throwaway "
+            + "clients connect, subscribe to a key each and close, and the run waits until RabbitMQ holds no binding of theirs: "
+            + "the server's and the driver's code is compiled, nothing is left bound (default: ${DEFAULT-VALUE}, a cold start).")
+    public int connectWarmup;
+
     @Option(names = "--setup-timeout", defaultValue = "60", description = "Seconds one client may take to be subscribed (default: ${DEFAULT-VALUE}).")
     public double setupTimeout;
+
+    @Option(names = "--client", defaultValue = "jdk", description = "WebSocket client library of the load clients: jdk "
+            + "(java.net.http) or netty (Netty's codec on --client-threads event loops; far less driver CPU per connect and "
+            + "per message) (default: ${DEFAULT-VALUE}).")
+    public String client = "jdk";
 
     @Option(names = "--http-clients", defaultValue = "2", description = "JDK HttpClients (one selector thread each) shared by the load clients (default: ${DEFAULT-VALUE}).")
     public int httpClients;
 
-    @Option(names = "--client-threads", defaultValue = "2", description = "Threads of the executor running the clients' listeners (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--client-threads", defaultValue = "2", description = "Threads running the clients' callbacks: the JDK clients' executor, or Netty's event loops (default: ${DEFAULT-VALUE}).")
     public int clientThreads;
 
     @Option(names = "--client-rcvbuf", defaultValue = "0", description = "SO_RCVBUF of the load clients' sockets in bytes, 0 = OS default with autotuning (default: ${DEFAULT-VALUE}).")
@@ -152,8 +162,9 @@ public final class Options {
 
     /** A run's variant with the publisher options that apply to its target, so the summary keeps them apart. */
     String variant(String base) {
+        String withClient = clientKind() == io.myxi.bench.client.Connector.Kind.JDK ? base : base + ",client=" + client;
         Publishing p = targetPublishing();
-        return p == null ? base : base + p.variantSuffix();
+        return p == null ? withClient : withClient + p.variantSuffix();
     }
 
     /** True when the server under test is the Socket.IO peer (and the baseline is not). */
@@ -162,5 +173,17 @@ public final class Options {
             throw new IllegalArgumentException("unknown peer " + peer + " (known: " + SOCKET_IO + ")");
         }
         return !baseline && SOCKET_IO.equals(peer);
+    }
+
+    /** The load clients' WebSocket library ({@code --client}). */
+    public io.myxi.bench.client.Connector.Kind clientKind() {
+        switch (client.toLowerCase(java.util.Locale.ROOT)) {
+            case "jdk":
+                return io.myxi.bench.client.Connector.Kind.JDK;
+            case "netty":
+                return io.myxi.bench.client.Connector.Kind.NETTY;
+            default:
+                throw new IllegalArgumentException("unknown --client " + client + " (known: jdk, netty)");
+        }
     }
 }

@@ -101,6 +101,7 @@ final class Run implements AutoCloseable {
         record.put("node", n);
         Map<String, Object> d = new LinkedHashMap<>();
         d.put("jvm_flags", String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments()));
+        d.put("client", o.clientKind().name().toLowerCase(java.util.Locale.ROOT));
         d.put("http_clients", o.httpClients);
         d.put("client_threads", o.clientThreads);
         d.put("client_rcvbuf", o.clientRcvbuf);

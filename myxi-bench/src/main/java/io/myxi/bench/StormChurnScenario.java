@@ -10,6 +10,7 @@ import io.myxi.bench.Harness.Snap;
 import io.myxi.bench.client.BenchClient;
 import io.myxi.bench.client.Connector;
 import io.myxi.bench.client.LoadMetrics;
+import io.myxi.bench.proc.ProcFs;
 import io.myxi.bench.proc.RabbitCtl;
 import io.myxi.bench.report.SeqTracker;
 import io.myxi.bench.report.Stats;
@@ -71,8 +72,23 @@ final class StormChurnScenario extends Scenario {
             run.startNode();
             Map<String, Long> empty = run.emptyNode();
             Duration setupTimeout = Duration.ofMillis((long) (o.setupTimeout * 1000));
+            if (o.connectWarmup > 0) {
+                config.put("connect_warmup", o.connectWarmup);
+                run.record.put("connect_warmup", connectWarmup(run, stormConcurrency, setupTimeout));
+            }
+            Snap beforeStorm = run.snap();
+            long nodeSystemBefore = ProcFs.systemMicros(run.node.pid());
+            Map<String, Long> threadsBefore = ProcFs.threadCpuMicros(run.node.pid());
             Connector.StormResult sr = connector.connectAll(all, run.uri, stormConcurrency, setupTimeout);
-            run.record.put("storm", storm(sr));
+            long nodeSystem = ProcFs.systemMicros(run.node.pid()) - nodeSystemBefore;
+            Map<String, Long> threadsAfter = ProcFs.threadCpuMicros(run.node.pid());
+            Snap afterStorm = run.snap();
+            Map<String, Object> stormRecord = storm(sr);
+            Map<String, Object> stormCpu = stormResources(beforeStorm, afterStorm, sr.ok);
+            stormCpu.put("node_system_cpu_ms", nodeSystemBefore < 0 ? null : Stats.round(nodeSystem / 1e3, 1));
+            stormCpu.put("node_threads_cpu_ms", threadDeltas(threadsBefore, threadsAfter));
+            stormRecord.put("resources", stormCpu);
+            run.record.put("storm", stormRecord);
 
             // S1-like traffic on the broadcast key: warm-up, then the churn window.
             long total = Math.round(rate * (o.warmup + churnSeconds));
@@ -219,6 +235,9 @@ final class StormChurnScenario extends Scenario {
             s.put("storm_failed", sr.failed);
             s.put("storm_s", Stats.round(sr.elapsedNanos / 1e9, 2));
             s.put("storm_setup_p99_ms", ((Map<?, ?>) st.get("setup_latency")).get("p99_ms"));
+            Map<?, ?> stormRes = (Map<?, ?>) stormRecord.get("resources");
+            s.put("storm_node_cpu_ms", stormRes.get("node_cpu_ms"));
+            s.put("storm_driver_cpu_ms", stormRes.get("driver_cpu_ms"));
             s.put("churn_subscribed", churnReady);
             s.put("churn_failed", churnFailed.get() + skipped);
             s.put("churn_setup_p99_ms", cs.get("p99_ms"));
@@ -239,5 +258,70 @@ final class StormChurnScenario extends Scenario {
             run.write();
             return run.record;
         }
+    }
+
+    /** CPU of the node, the driver and RabbitMQ over the storm, in all and per client set up. */
+    private static Map<String, Object> stormResources(Snap a, Snap b, int setUps) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        double wallMs = (b.wallNanos() - a.wallNanos()) / 1e6;
+        long node = b.nodeCpuUs() - a.nodeCpuUs();
+        long driver = b.selfCpuUs() - a.selfCpuUs();
+        long rabbit = a.rabbitCpuUs() < 0 ? -1 : b.rabbitCpuUs() - a.rabbitCpuUs();
+        long machine = b.machineBusyUs() - a.machineBusyUs();
+        m.put("wall_ms", Stats.round(wallMs, 1));
+        m.put("node_cpu_ms", Stats.round(node / 1e3, 1));
+        m.put("driver_cpu_ms", Stats.round(driver / 1e3, 1));
+        m.put("rabbit_cpu_ms", rabbit < 0 ? null : Stats.round(rabbit / 1e3, 1));
+        m.put("machine_cpu_pct", Stats.round(100.0 * machine / 1e3 / wallMs, 1));
+        if (setUps > 0) {
+            m.put("node_cpu_us_per_setup", Stats.round((double) node / setUps, 1));
+            m.put("driver_cpu_us_per_setup", Stats.round((double) driver / setUps, 1));
+        }
+        return m;
+    }
+
+    /**
+     * Connects and closes throwaway clients, each on a key of its own, then waits (bounded) until
+     * RabbitMQ's bindings on the exchange are back to what they were, so the measured storm binds
+     * from zero again (routing buckets stay bound for a grace period after their last key).
+     */
+    private Map<String, Object> connectWarmup(Run run, int concurrency, Duration setupTimeout) throws Exception {
+        Object before = RabbitCtl.snapshot(BenchClient.EXCHANGE, run.prefix).get("bindings_on_exchange");
+        LoadMetrics none = new LoadMetrics();
+        List<BenchClient> warm = new ArrayList<>(o.connectWarmup);
+        for (int i = 0; i < o.connectWarmup; i++) {
+            warm.add(new BenchClient(-1 - i, o.token, new String[] {run.prefix + "w" + i}, false, none, protocol()));
+        }
+        long start = System.nanoTime();
+        Connector.StormResult r = connector.connectAll(warm, run.uri, concurrency, setupTimeout);
+        Connector.closeAll(warm, Duration.ofSeconds(10));
+        Object after = null;
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            after = RabbitCtl.snapshot(BenchClient.EXCHANGE, run.prefix).get("bindings_on_exchange");
+            if (!(after instanceof Long a) || !(before instanceof Long b) || a <= b) {
+                break;
+            }
+            Thread.sleep(1_000);
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("ok", r.ok);
+        m.put("failed", r.failed);
+        m.put("storm_ms", Stats.round(r.elapsedNanos / 1e6, 1));
+        m.put("bindings_before", before);
+        m.put("bindings_after", after);
+        m.put("elapsed_s", Stats.round((System.nanoTime() - start) / 1e9, 1));
+        return m;
+    }
+
+    /** The node's CPU over the storm per thread group (ms), the biggest first, groups under 10 ms left out. */
+    private static Map<String, Object> threadDeltas(Map<String, Long> before, Map<String, Long> after) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        after.entrySet().stream()
+                .map(e -> Map.entry(e.getKey(), e.getValue() - before.getOrDefault(e.getKey(), 0L)))
+                .filter(e -> e.getValue() >= 10_000)
+                .sorted((x, y) -> Long.compare(y.getValue(), x.getValue()))
+                .forEach(e -> m.put(e.getKey(), Stats.round(e.getValue() / 1e3, 1)));
+        return m;
     }
 }

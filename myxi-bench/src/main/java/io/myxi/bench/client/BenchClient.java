@@ -5,22 +5,18 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.myxi.bench.EpochClock;
 import io.myxi.bench.report.FrameScanner;
 import io.myxi.bench.report.SeqTracker;
-import java.net.http.WebSocket;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 
 /**
- * One load client on the JDK's non-blocking {@link WebSocket}: waits for {@code Welcome},
- * authenticates, subscribes to its keys one after another, then counts event frames.
+ * One load client: waits for {@code Welcome}, authenticates, subscribes to its keys one after
+ * another, then counts event frames. The socket is a {@link ClientLink} (the JDK's WebSocket or
+ * Netty's, see {@link Connector}).
  *
- * <p>Flow control: while setting up it asks for one message at a time; once subscribed a reading
- * client asks for {@code Long.MAX_VALUE} (it reads everything as it arrives), a <em>slow</em>
- * client asks for nothing more, so the JDK stops reading its socket and the server's writes to it
- * back up. {@link #resumeReading()} lets a slow client drain afterwards (to see how it was closed).
+ * <p>Flow control: once subscribed a reading client reads everything as it arrives; a <em>slow</em>
+ * client stops reading its socket, so the server's writes to it back up. {@link #resumeReading()}
+ * lets a slow client drain afterwards (to see how it was closed).
  */
-public final class BenchClient implements WebSocket.Listener {
+public final class BenchClient {
     private static final ObjectMapper JSON = new ObjectMapper();
     public static final String EXCHANGE = "widgets";
 
@@ -36,9 +32,7 @@ public final class BenchClient implements WebSocket.Listener {
 
     public final CompletableFuture<BenchClient> ready = new CompletableFuture<>();
     public final CompletableFuture<Integer> closed = new CompletableFuture<>();
-    private volatile WebSocket ws;
-    private StringBuilder partial;
-    private CompletableFuture<WebSocket> sendChain = CompletableFuture.completedFuture(null);
+    private volatile ClientLink link;
     private int subscribedCount;
     private volatile boolean isReady;
     public volatile long connectStartNanos;
@@ -88,8 +82,9 @@ public final class BenchClient implements WebSocket.Listener {
         return subscribedAtMicros[keyIndex];
     }
 
-    public WebSocket webSocket() {
-        return ws;
+    /** The socket, once open (null before). */
+    public ClientLink link() {
+        return link;
     }
 
     public boolean isReady() {
@@ -100,44 +95,13 @@ public final class BenchClient implements WebSocket.Listener {
         return metrics;
     }
 
-    @Override
-    public void onOpen(WebSocket webSocket) {
-        this.ws = webSocket;
-        webSocket.request(1);
+    /** The WebSocket is open (called by the link, before any message). */
+    void opened(ClientLink link) {
+        this.link = link;
     }
 
-    @Override
-    public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-        if (!last) {
-            if (partial == null) {
-                partial = new StringBuilder(data.length() * 2);
-            }
-            partial.append(data);
-            if (!isReady) {
-                webSocket.request(1);
-            }
-            return null;
-        }
-        CharSequence msg = data;
-        if (partial != null) {
-            partial.append(data);
-            msg = partial;
-            partial = null;
-        }
-        onMessage(webSocket, msg);
-        return null;
-    }
-
-    @Override
-    public CompletionStage<?> onBinary(WebSocket webSocket, ByteBuffer data, boolean last) {
-        // The protocol reads binary frames as UTF-8 text; the bench servers only send text.
-        byte[] b = new byte[data.remaining()];
-        data.get(b);
-        return onText(webSocket, new String(b, StandardCharsets.UTF_8), last);
-    }
-
-    private void onMessage(WebSocket webSocket, CharSequence text) {
-        String msg = text.toString();
+    /** One whole text message (called by the link, in order, never concurrently). */
+    void onMessage(String msg) {
         if (FrameScanner.isEvent(msg, "bench")) {
             long recv = EpochClock.micros();
             long seq = FrameScanner.payloadLong(msg, "s");
@@ -150,12 +114,9 @@ public final class BenchClient implements WebSocket.Listener {
                 metrics.onEvent(t, recv);
             }
         } else if (protocol == Protocol.SOCKET_IO) {
-            onSocketIoControl(webSocket, msg);
+            onSocketIoControl(msg);
         } else {
-            onControl(webSocket, msg);
-        }
-        if (!isReady) {
-            webSocket.request(1);
+            onControl(msg);
         }
     }
 
@@ -171,7 +132,7 @@ public final class BenchClient implements WebSocket.Listener {
         return -1;
     }
 
-    private void onControl(WebSocket webSocket, String text) {
+    private void onControl(String text) {
         JsonNode n;
         try {
             n = JSON.readTree(text);
@@ -184,13 +145,13 @@ public final class BenchClient implements WebSocket.Listener {
             case "Welcome":
                 welcomeNanos = System.nanoTime();
                 sessionId = n.path("payload").path("id").asText(null);
-                send(webSocket, "{\"action\":\"Authenticate\",\"tag\":1,\"payload\":{\"token\":\"" + token + "\"}}");
+                send("{\"action\":\"Authenticate\",\"tag\":1,\"payload\":{\"token\":\"" + token + "\"}}");
                 break;
             case "Authenticated":
-                subscribeNext(webSocket);
+                subscribeNext();
                 break;
             case "Subscribed":
-                onSubscribed(webSocket);
+                onSubscribed();
                 break;
             default:
                 metrics.otherFrames.increment();
@@ -201,16 +162,16 @@ public final class BenchClient implements WebSocket.Listener {
     }
 
     /** Engine.IO / Socket.IO packets other than events. */
-    private void onSocketIoControl(WebSocket webSocket, String text) {
+    private void onSocketIoControl(String text) {
         if (text.equals("2")) {
-            send(webSocket, "3"); // Engine.IO ping -> pong
+            send("3"); // Engine.IO ping -> pong
         } else if (text.startsWith("0{")) {
             welcomeNanos = System.nanoTime();
-            send(webSocket, "40"); // Engine.IO open -> Socket.IO connect to the default namespace
+            send("40"); // Engine.IO open -> Socket.IO connect to the default namespace
         } else if (text.startsWith("40")) {
-            subscribeNext(webSocket); // connected; Socket.IO has no authentication step here
+            subscribeNext(); // connected; Socket.IO has no authentication step here
         } else if (text.startsWith("43")) {
-            onSubscribed(webSocket); // ack of a join
+            onSubscribed(); // ack of a join
         } else {
             metrics.otherFrames.increment();
             if (!isReady) {
@@ -219,45 +180,40 @@ public final class BenchClient implements WebSocket.Listener {
         }
     }
 
-    private void onSubscribed(WebSocket webSocket) {
+    private void onSubscribed() {
         if (subscribedCount < keys.length) {
             subscribedAtMicros[subscribedCount] = EpochClock.micros();
             subscribedCount++;
         }
         if (subscribedCount < keys.length) {
-            subscribeNext(webSocket);
+            subscribeNext();
         } else {
             readyNanos = System.nanoTime();
             isReady = true;
-            if (!slow) {
-                webSocket.request(Long.MAX_VALUE);
+            if (slow) {
+                link.stopReading();
+            } else {
+                link.readAll();
             }
             ready.complete(this);
         }
     }
 
-    private void subscribeNext(WebSocket webSocket) {
+    private void subscribeNext() {
         int i = subscribedCount;
         if (protocol == Protocol.SOCKET_IO) {
-            send(webSocket, "42" + (1 + i) + "[\"join\",\"" + keys[i] + "\"]");
+            send("42" + (1 + i) + "[\"join\",\"" + keys[i] + "\"]");
             return;
         }
-        send(webSocket, "{\"action\":\"Subscribe\",\"tag\":" + (2 + i) + ",\"payload\":{\"exchange\":\"" + EXCHANGE
+        send("{\"action\":\"Subscribe\",\"tag\":" + (2 + i) + ",\"payload\":{\"exchange\":\"" + EXCHANGE
                 + "\",\"routing_key\":\"" + keys[i] + "\"}}");
     }
 
-    private void send(WebSocket webSocket, String text) {
-        // The next action is sent after the previous one's reply, but the JDK may not have completed the
-        // previous send's future yet ("Send pending"): chain the sends so they never overlap.
-        sendChain = sendChain.thenCompose(w -> webSocket.sendText(text, true));
-        sendChain.whenComplete((w, e) -> {
-            if (e != null) {
-                fail(e);
-            }
-        });
+    private void send(String text) {
+        link.send(text);
     }
 
-    private void fail(Throwable e) {
+    void fail(Throwable e) {
         if (error == null) {
             error = e;
         }
@@ -266,56 +222,47 @@ public final class BenchClient implements WebSocket.Listener {
 
     /** Lets a slow client read everything that was waiting (and see its close frame). */
     public void resumeReading() {
-        WebSocket w = ws;
-        if (w != null) {
-            w.request(Long.MAX_VALUE);
+        ClientLink l = link;
+        if (l != null) {
+            l.readAll();
         }
     }
 
-    @Override
-    public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+    /** The server's close frame arrived (called by the link). */
+    void onClosed(int statusCode, String reason) {
         closeCode = statusCode;
         closeReason = reason;
         ready.completeExceptionally(new IllegalStateException("closed by server: " + statusCode + " " + reason));
         closed.complete(statusCode);
-        return null;
     }
 
-    @Override
-    public void onError(WebSocket webSocket, Throwable e) {
+    /** The connection failed or dropped without a close frame (called by the link). */
+    void onFailed(Throwable e) {
         fail(e);
         closed.complete(-1);
     }
 
-    /** Marks the client gone after a local abort (no onClose will come). */
+    /** Marks the client gone after a local abort (no close frame will come). */
     void markAborted() {
         closed.complete(-2);
     }
 
     /** Drops the TCP connection without a close handshake (a vanished browser). */
     public void abortNow() {
-        WebSocket w = ws;
-        if (w != null) {
-            w.abort();
+        ClientLink l = link;
+        if (l != null) {
+            l.abort();
         }
         markAborted();
     }
 
     /** Starts a close handshake (1000); falls back to an abort if it cannot be sent. */
     public void closeGracefully() {
-        WebSocket w = ws;
-        if (w == null) {
+        ClientLink l = link;
+        if (l == null) {
             markAborted();
             return;
         }
-        try {
-            w.sendClose(WebSocket.NORMAL_CLOSURE, "bye").whenComplete((x, e) -> {
-                if (e != null) {
-                    abortNow();
-                }
-            });
-        } catch (RuntimeException e) {
-            abortNow();
-        }
+        l.close(1000, "bye");
     }
 }

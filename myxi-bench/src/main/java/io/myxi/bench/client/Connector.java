@@ -2,7 +2,6 @@ package io.myxi.bench.client;
 
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.WebSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,43 +15,74 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.HdrHistogram.ConcurrentHistogram;
 
 /**
- * Opens and closes thousands of {@link BenchClient}s from one JVM with few threads: a handful of
- * {@link HttpClient}s (each has one selector thread) sharing one small fixed executor for the
- * listener callbacks. Every wait is bounded.
+ * Opens and closes thousands of {@link BenchClient}s from one JVM with few threads, on one of two
+ * WebSocket clients:
+ * <ul>
+ *   <li>{@link Kind#JDK}: a handful of {@link HttpClient}s (each has one selector thread) sharing one
+ *       small fixed executor for the listener callbacks;</li>
+ *   <li>{@link Kind#NETTY}: Netty's WebSocket codec on a few event loops, where the clients' callbacks
+ *       run too; much less CPU per connect and per message, which leaves the machine's cores to the
+ *       servers measured.</li>
+ * </ul>
+ * Every wait is bounded.
  */
 public final class Connector implements AutoCloseable {
+    /** Which WebSocket client library carries the load clients. */
+    public enum Kind { JDK, NETTY }
+
+    private final Kind kind;
     private final HttpClient[] http;
     private final ExecutorService executor;
+    private final NettyClients netty;
     private final AtomicInteger next = new AtomicInteger();
     private final Duration connectTimeout;
 
-    public Connector(int httpClients, int executorThreads, Duration connectTimeout) {
+    public Connector(Kind kind, int httpClients, int threads, Duration connectTimeout, int receiveBuffer) {
+        this.kind = kind;
+        this.connectTimeout = connectTimeout;
+        if (kind == Kind.NETTY) {
+            this.netty = new NettyClients(threads, connectTimeout, receiveBuffer);
+            this.executor = null;
+            this.http = new HttpClient[0];
+            return;
+        }
+        this.netty = null;
+        if (receiveBuffer > 0) {
+            System.setProperty("jdk.httpclient.receiveBufferSize", Integer.toString(receiveBuffer));
+        }
         AtomicInteger n = new AtomicInteger();
         ThreadFactory tf = r -> {
             Thread t = new Thread(r, "ws-client-" + n.incrementAndGet());
             t.setDaemon(true);
             return t;
         };
-        this.executor = Executors.newFixedThreadPool(executorThreads, tf);
+        this.executor = Executors.newFixedThreadPool(threads, tf);
         this.http = new HttpClient[Math.max(1, httpClients)];
         for (int i = 0; i < http.length; i++) {
             http[i] = HttpClient.newBuilder().executor(executor).connectTimeout(connectTimeout).build();
         }
-        this.connectTimeout = connectTimeout;
+    }
+
+    public Kind kind() {
+        return kind;
     }
 
     /** Starts one client; its {@code ready} future completes when it is subscribed to all its keys. */
     public CompletableFuture<BenchClient> connect(BenchClient c, URI uri, Duration setupTimeout) {
         c.connectStartNanos = System.nanoTime();
+        c.ready.orTimeout(setupTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        if (netty != null) {
+            netty.connect(c, uri);
+            return c.ready;
+        }
         HttpClient h = http[Math.floorMod(next.getAndIncrement(), http.length)];
-        h.newWebSocketBuilder().connectTimeout(connectTimeout).buildAsync(uri, c).whenComplete((ws, e) -> {
+        h.newWebSocketBuilder().connectTimeout(connectTimeout).buildAsync(uri, new JdkLink(c)).whenComplete((ws, e) -> {
             if (e != null) {
                 c.error = e;
                 c.ready.completeExceptionally(e);
                 c.closed.complete(-3);
             }
         });
-        c.ready.orTimeout(setupTimeout.toMillis(), TimeUnit.MILLISECONDS);
         return c.ready;
     }
 
@@ -115,22 +145,15 @@ public final class Connector implements AutoCloseable {
     public static int closeAll(List<BenchClient> clients, Duration timeout) {
         List<CompletableFuture<Integer>> fs = new ArrayList<>();
         for (BenchClient c : clients) {
-            WebSocket w = c.webSocket();
-            if (w == null || c.closed.isDone()) {
+            ClientLink link = c.link();
+            if (link == null || c.closed.isDone()) {
                 continue;
             }
             if (c.slow && c.closeCode < 0) {
-                w.abort();
-                c.markAborted();
+                link.abort();
                 continue;
             }
-            try {
-                w.sendClose(WebSocket.NORMAL_CLOSURE, "bench done");
-            } catch (RuntimeException e) {
-                w.abort();
-                c.markAborted();
-                continue;
-            }
+            link.close(1000, "bench done");
             fs.add(c.closed);
         }
         int aborted = 0;
@@ -140,10 +163,9 @@ public final class Connector implements AutoCloseable {
             // fall through: abort the rest
         }
         for (BenchClient c : clients) {
-            WebSocket w = c.webSocket();
-            if (w != null && !c.closed.isDone()) {
-                w.abort();
-                c.markAborted();
+            ClientLink link = c.link();
+            if (link != null && !c.closed.isDone()) {
+                link.abort();
                 aborted++;
             }
         }
@@ -152,6 +174,10 @@ public final class Connector implements AutoCloseable {
 
     @Override
     public void close() {
-        executor.shutdownNow();
+        if (netty != null) {
+            netty.close();
+        } else {
+            executor.shutdownNow();
+        }
     }
 }

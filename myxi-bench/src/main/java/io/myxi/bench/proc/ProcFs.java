@@ -28,6 +28,48 @@ public final class ProcFs {
         return Long.parseLong(f[11]) + Long.parseLong(f[12]);
     }
 
+    /** stime alone (time in the kernel on the process's behalf) in clock ticks, from {@code /proc/<pid>/stat}. */
+    public static long parseSystemTicks(String stat) {
+        long both = parseCpuTicks(stat); // validates the line
+        String[] f = stat.substring(stat.lastIndexOf(')') + 1).trim().split("\\s+");
+        return Math.min(both, Long.parseLong(f[12]));
+    }
+
+    /**
+     * CPU time (user + system) in microseconds of a process's threads, summed per thread name with its
+     * digits replaced by {@code N} ({@code myxi-worker-3} and {@code myxi-worker-7} count together);
+     * empty if it cannot be read. Where a process's CPU goes when a profiler sees little of it (JIT
+     * compilers, GC, time in the kernel).
+     */
+    public static java.util.Map<String, Long> threadCpuMicros(long pid) {
+        java.util.Map<String, Long> byName = new java.util.TreeMap<>();
+        Path tasks = Path.of("/proc", Long.toString(pid), "task");
+        try (java.util.stream.Stream<Path> list = Files.list(tasks)) {
+            for (Path task : (Iterable<Path>) list::iterator) {
+                try {
+                    String stat = Files.readString(task.resolve("stat"), StandardCharsets.UTF_8);
+                    String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("[0-9]+", "N");
+                    byName.merge(name, parseCpuTicks(stat) * 1_000_000L / clockTicks(), Long::sum);
+                } catch (IOException | RuntimeException gone) {
+                    // the thread ended meanwhile
+                }
+            }
+        } catch (IOException e) {
+            return java.util.Map.of();
+        }
+        return byName;
+    }
+
+    /** System (kernel) CPU time of a process in microseconds, or -1 if it cannot be read. */
+    public static long systemMicros(long pid) {
+        try {
+            return parseSystemTicks(Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.UTF_8))
+                    * 1_000_000L / clockTicks();
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
     /** A {@code kB} field (e.g. {@code VmRSS}, {@code VmHWM}) of {@code /proc/<pid>/status}, or -1 if absent. */
     public static long parseStatusKb(String status, String field) {
         for (String line : status.split("\n")) {

@@ -13,6 +13,8 @@ class ProcParsingTest {
         assertThat(ProcFs.parseCpuTicks(stat)).isEqualTo(1750);
         String odd = "77 (my (odd) cmd) R 1 77 77 0 -1 0 0 0 0 0 7 3 0 0 20 0 1 0 100 0 0";
         assertThat(ProcFs.parseCpuTicks(odd)).isEqualTo(10);
+        assertThat(ProcFs.parseSystemTicks(stat)).isEqualTo(250);
+        assertThat(ProcFs.parseSystemTicks(odd)).isEqualTo(3);
     }
 
     @Test
