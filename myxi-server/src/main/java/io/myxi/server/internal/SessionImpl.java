@@ -9,7 +9,6 @@ import io.myxi.server.DropReason;
 import io.myxi.server.SessionCloseReason;
 import io.myxi.server.internal.transport.Connection;
 import java.net.InetAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -143,17 +142,19 @@ final class SessionImpl implements Session {
       frame.set("tag", tag);
     }
     frame.set("payload", payload);
-    sendJson(frame);
+    sendEncoded(encode(frame), true);
   }
 
   void sendJson(JsonNode frame) {
-    String json;
+    sendEncoded(encode(frame), false);
+  }
+
+  private byte[] encode(JsonNode frame) {
     try {
-      json = context.mapper().writeValueAsString(frame);
+      return context.mapper().writeValueAsBytes(frame);
     } catch (Exception e) {
       throw new IllegalArgumentException("frame cannot be written as JSON", e);
     }
-    sendEncoded(json.getBytes(StandardCharsets.UTF_8));
   }
 
   /**
@@ -277,6 +278,11 @@ final class SessionImpl implements Session {
    * now as a slow consumer).
    */
   boolean sendEncoded(byte[] utf8) {
+    return sendEncoded(utf8, false);
+  }
+
+  /** As {@link #sendEncoded(byte[])}; a {@code reply} is written ahead of other connections' events. */
+  private boolean sendEncoded(byte[] utf8, boolean reply) {
     if (closing.get() || !connection.isOpen()) {
       return false;
     }
@@ -284,7 +290,7 @@ final class SessionImpl implements Session {
       closeSlowConsumer();
       return false;
     }
-    if (connection.sendText(utf8)) {
+    if (reply ? connection.sendReply(utf8) : connection.sendText(utf8)) {
       framesSent.increment();
       return true;
     }

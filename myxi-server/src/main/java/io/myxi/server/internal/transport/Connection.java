@@ -15,6 +15,15 @@ public interface Connection {
    */
   boolean sendText(byte[] utf8);
 
+  /**
+   * Queues a reply frame as {@link #sendText} does, and asks for it to be written ahead of other
+   * connections' queued events (a client's set-up waits on its replies, not on broadcasts). Frames
+   * of this connection keep their order.
+   */
+  default boolean sendReply(byte[] utf8) {
+    return sendText(utf8);
+  }
+
   /** Bytes queued for the peer (handshake response and frames) that the socket has not taken yet. */
   long bufferedBytes();
 

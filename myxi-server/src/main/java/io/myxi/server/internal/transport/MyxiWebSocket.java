@@ -23,14 +23,18 @@ final class MyxiWebSocket extends WebSocketImpl implements Connection {
 
   private final int maxHandshakeBytes;
   private final ConnectionHandler handler;
+  /** Writes plain connections (null: the library writes them); replies are expedited there. */
+  private final SocketWriter writer;
   private final long createdNanos = System.nanoTime();
   /** Bytes the socket took for the peer, counted by its {@link CountingChannel}. */
   private final AtomicLong writtenBytes = new AtomicLong();
   private long handshakeBytes; // decoder thread of the connection only
   private volatile boolean refusedBeforeHandshake;
 
-  MyxiWebSocket(WebSocketListener listener, List<Draft> drafts, int maxHandshakeBytes, ConnectionHandler handler) {
+  MyxiWebSocket(WebSocketListener listener, List<Draft> drafts, int maxHandshakeBytes, ConnectionHandler handler,
+      SocketWriter writer) {
     super(listener, drafts);
+    this.writer = writer;
     this.maxHandshakeBytes = maxHandshakeBytes;
     this.handler = handler;
   }
@@ -48,6 +52,17 @@ final class MyxiWebSocket extends WebSocketImpl implements Connection {
       log.debug("Frame not sent to {}: {}", getRemoteSocketAddress(), e.toString());
       return false;
     }
+  }
+
+  @Override
+  public boolean sendReply(byte[] utf8) {
+    if (!sendText(utf8)) {
+      return false;
+    }
+    if (writer != null) {
+      writer.expedite(this);
+    }
+    return true;
   }
 
   @Override

@@ -39,7 +39,8 @@ final class MyxiWebSocketFactory implements WebSocketServerFactory {
 
   @Override
   public WebSocketImpl createWebSocket(WebSocketAdapter adapter, List<Draft> drafts) {
-    MyxiWebSocket webSocket = new MyxiWebSocket(new WriteDemandListener(adapter, socketWriter), drafts, maxHandshakeBytes, handler);
+    MyxiWebSocket webSocket = new MyxiWebSocket(new WriteDemandListener(adapter, socketWriter), drafts, maxHandshakeBytes, handler,
+        socketWriter);
     handshaking.add(webSocket);
     return webSocket;
   }

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.java_websocket.enums.ReadyState;
 import org.java_websocket.framing.CloseFrame;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,6 +30,13 @@ import org.slf4j.LoggerFactory;
  * it serialised a broadcast's thousands of writes on the one thread that fans events out, and
  * halved broadcast throughput at saturation.
  *
+ * <p>Replies jump the queue ({@link #expedite}): while this thread writes one event to each of
+ * thousands of connections, a connection that was sent a reply (a set-up's {@code Welcome},
+ * {@code Authenticated}, {@code Subscribed}) or its handshake response is written within the next
+ * {@value #EXPEDITE_EVERY} writes, not after the whole broadcast. A client's set-up takes several
+ * round trips, each of which would otherwise wait behind every broadcast under way. Frames of one
+ * connection keep their order: they share its out-queue, which a write takes whole.
+ *
  * <p>Closing a connection after its last frame ({@code flushAndClose}) is done here too, as the
  * library does on its selector thread.
  *
@@ -37,7 +45,16 @@ import org.slf4j.LoggerFactory;
 final class SocketWriter implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SocketWriter.class);
 
+  /** Dirty connections not written yet need this many writes of others at most before a reply's. */
+  static final int EXPEDITE_EVERY = 16;
+
   private final Queue<MyxiWebSocket> dirty = new ConcurrentLinkedQueue<>();
+  /**
+   * Connections sent a reply or a handshake response, to write before the rest. Each is in
+   * {@link #dirty} too (it was marked dirty when its bytes were queued), so dropping this queue
+   * loses nothing.
+   */
+  private final Queue<MyxiWebSocket> expedited = new ConcurrentLinkedQueue<>();
   /** A wake-up is on its way to the writer thread: senders of a broadcast need not send another. */
   private final AtomicBoolean wakeUpPending = new AtomicBoolean();
   /** Made on first need (under this lock); read without it on every send. */
@@ -52,6 +69,9 @@ final class SocketWriter implements AutoCloseable {
   boolean onWriteDemand(MyxiWebSocket webSocket) {
     if (!(webSocket.getChannel() instanceof CountingChannel channel) || !channel.isPlain()) {
       return false;
+    }
+    if (webSocket.getReadyState() == ReadyState.NOT_YET_CONNECTED) {
+      expedited.add(webSocket); // the handshake response: the first of a set-up's round trips
     }
     if (channel.markDirty()) {
       dirty.add(webSocket);
@@ -68,6 +88,22 @@ final class SocketWriter implements AutoCloseable {
       }
     }
     return true;
+  }
+
+  /**
+   * Writes {@code webSocket} ahead of the connections waiting (see the class comment). Called after
+   * a reply was queued on it, which already marked it dirty and woke this thread if needed; the wake-up
+   * here covers a connection that was dirty already.
+   */
+  void expedite(MyxiWebSocket webSocket) {
+    Selector own = selector;
+    if (own == null || closed || !(webSocket.getChannel() instanceof CountingChannel channel) || !channel.isPlain()) {
+      return;
+    }
+    expedited.add(webSocket);
+    if (wakeUpPending.compareAndSet(false, true)) {
+      own.wakeup();
+    }
   }
 
   /** Starts the writer thread on first use; null once closed. */
@@ -101,6 +137,7 @@ final class SocketWriter implements AutoCloseable {
         // the next select; one that found a wake-up pending is taken below.
         wakeUpPending.set(false);
         writeWhereThereIsRoom(selector);
+        writeExpedited(selector);
         writeDirty(selector);
       } catch (IOException | RuntimeException e) {
         if (!closed) {
@@ -120,7 +157,21 @@ final class SocketWriter implements AutoCloseable {
   }
 
   private void writeDirty(Selector selector) {
+    int written = 0;
     for (MyxiWebSocket webSocket; (webSocket = dirty.poll()) != null; ) {
+      write(webSocket, selector);
+      if (++written % EXPEDITE_EVERY == 0 && !expedited.isEmpty()) {
+        writeExpedited(selector);
+      }
+    }
+  }
+
+  /**
+   * Connections sent a reply. A connection written here stays in {@link #dirty}; its turn there
+   * finds little or nothing left to write.
+   */
+  private void writeExpedited(Selector selector) {
+    for (MyxiWebSocket webSocket; (webSocket = expedited.poll()) != null; ) {
       write(webSocket, selector);
     }
   }
@@ -187,6 +238,7 @@ final class SocketWriter implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    expedited.clear(); // each is in dirty too
     for (MyxiWebSocket webSocket; (webSocket = dirty.poll()) != null; ) {
       write(webSocket, null);
     }
