@@ -121,13 +121,7 @@ final class LoadScenario extends Scenario {
             double drainS = (System.nanoTime() - drainStart) / 1e9;
             boolean drained = allComplete(all, keys, log);
 
-            Map<String, Object> pubm = new LinkedHashMap<>();
-            pubm.put("published", log.published);
-            pubm.put("max_lag_ms", Stats.round(log.maxLagMicros / 1e3, 3));
-            if (log.error != null) {
-                pubm.put("error", log.error);
-            }
-            pubm.putAll(pub.sinkStats());
+            Map<String, Object> pubm = publishRecord(log, pub);
             run.record.put("publish", pubm);
 
             Map<String, Long> acc = account(all, false, log);

@@ -46,6 +46,18 @@ abstract class Scenario {
     }
 
     /** Close codes (code to count) of the clients the server closed before the harness closed them. */
+    /** What the publisher of a run did: events published, its worst lag, its error, its sink's counts. */
+    static Map<String, Object> publishRecord(Publisher.Log log, Publisher pub) {
+        Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("published", log.published);
+        m.put("max_lag_ms", io.myxi.bench.report.Stats.round(log.maxLagMicros / 1e3, 3));
+        if (log.error != null) {
+            m.put("error", log.error);
+        }
+        m.putAll(pub.sinkStats());
+        return m;
+    }
+
     static Map<Integer, Integer> closeCodes(List<BenchClient> clients, boolean slowOnes) {
         Map<Integer, Integer> m = new java.util.TreeMap<>();
         for (BenchClient c : clients) {

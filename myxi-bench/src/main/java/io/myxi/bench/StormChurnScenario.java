@@ -150,13 +150,7 @@ final class StormChurnScenario extends Scenario {
                 pubExec.shutdownNow();
                 pub.close(); // after the publishing thread stopped: a confirming sink waits for its confirms here
             }
-            Map<String, Object> pubm = new LinkedHashMap<>();
-            pubm.put("published", log.published);
-            pubm.put("max_lag_ms", Stats.round(log.maxLagMicros / 1e3, 3));
-            if (log.error != null) {
-                pubm.put("error", log.error);
-            }
-            pubm.putAll(pub.sinkStats());
+            Map<String, Object> pubm = publishRecord(log, pub);
             run.record.put("publish", pubm);
             // Wait (bounded) for every churn client to be gone, then abort stragglers.
             long deadline = System.nanoTime() + (long) ((holdSeconds + o.setupTimeout + 10) * 1e9);
