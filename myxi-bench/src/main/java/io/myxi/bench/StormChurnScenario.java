@@ -254,19 +254,18 @@ final class StormChurnScenario extends Scenario {
         }
     }
 
-    /** CPU of the node, the driver and RabbitMQ over the storm, in all and per client set up. */
+    /**
+     * CPU over the storm: the shares of {@link Harness#resources} (no per-frame figures: the storm
+     * delivers none), plus each process's milliseconds and the node's and driver's per client set up.
+     */
     private static Map<String, Object> stormResources(Snap a, Snap b, int setUps) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        double wallMs = (b.wallNanos() - a.wallNanos()) / 1e6;
+        Map<String, Object> m = resources(a, b, 0);
+        m.remove("node_cpu_us_per_frame");
+        m.remove("rabbit_cpu_us_per_frame");
         long node = b.nodeCpuUs() - a.nodeCpuUs();
         long driver = b.selfCpuUs() - a.selfCpuUs();
-        long rabbit = a.rabbitCpuUs() < 0 ? -1 : b.rabbitCpuUs() - a.rabbitCpuUs();
-        long machine = b.machineBusyUs() - a.machineBusyUs();
-        m.put("wall_ms", Stats.round(wallMs, 1));
-        m.put("node_cpu_ms", Stats.round(node / 1e3, 1));
         m.put("driver_cpu_ms", Stats.round(driver / 1e3, 1));
-        m.put("rabbit_cpu_ms", rabbit < 0 ? null : Stats.round(rabbit / 1e3, 1));
-        m.put("machine_cpu_pct", Stats.round(100.0 * machine / 1e3 / wallMs, 1));
+        m.put("rabbit_cpu_ms", a.rabbitCpuUs() < 0 ? null : Stats.round((b.rabbitCpuUs() - a.rabbitCpuUs()) / 1e3, 1));
         if (setUps > 0) {
             m.put("node_cpu_us_per_setup", Stats.round((double) node / setUps, 1));
             m.put("driver_cpu_us_per_setup", Stats.round((double) driver / setUps, 1));

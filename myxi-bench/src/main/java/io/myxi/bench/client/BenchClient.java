@@ -242,6 +242,13 @@ public final class BenchClient {
         closed.complete(-1);
     }
 
+    /** The connection could not be opened (refused, timed out, handshake failed). */
+    void connectFailed(Throwable e) {
+        error = e;
+        ready.completeExceptionally(e);
+        closed.complete(-3);
+    }
+
     /** Marks the client gone after a local abort (no close frame will come). */
     void markAborted() {
         closed.complete(-2);
@@ -249,11 +256,12 @@ public final class BenchClient {
 
     /** Drops the TCP connection without a close handshake (a vanished browser). */
     public void abortNow() {
+        // Marked first: dropping the socket may report it closed at once (on Netty's event loop).
+        markAborted();
         ClientLink l = link;
         if (l != null) {
             l.abort();
         }
-        markAborted();
     }
 
     /** Starts a close handshake (1000); falls back to an abort if it cannot be sent. */

@@ -13,10 +13,13 @@ public interface ClientLink {
     /** Sends one text message; sends never overlap and keep their order. A failure fails the client. */
     void send(String text);
 
-    /** Starts a close handshake; falls back to {@link #abort()} if the close cannot be sent. */
+    /** Starts a close handshake; falls back to the client's abort if the close cannot be sent. */
     void close(int code, String reason);
 
-    /** Drops the TCP connection without a close handshake (a vanished browser). */
+    /**
+     * Drops the TCP connection without a close handshake (a vanished browser). Only the socket: use
+     * {@link BenchClient#abortNow()}, which also marks the client gone.
+     */
     void abort();
 
     /** Reads every message as it arrives from now on. */

@@ -78,9 +78,7 @@ public final class Connector implements AutoCloseable {
         HttpClient h = http[Math.floorMod(next.getAndIncrement(), http.length)];
         h.newWebSocketBuilder().connectTimeout(connectTimeout).buildAsync(uri, new JdkLink(c)).whenComplete((ws, e) -> {
             if (e != null) {
-                c.error = e;
-                c.ready.completeExceptionally(e);
-                c.closed.complete(-3);
+                c.connectFailed(e);
             }
         });
         return c.ready;
@@ -150,7 +148,7 @@ public final class Connector implements AutoCloseable {
                 continue;
             }
             if (c.slow && c.closeCode < 0) {
-                link.abort();
+                c.abortNow();
                 continue;
             }
             link.close(1000, "bench done");
@@ -165,7 +163,7 @@ public final class Connector implements AutoCloseable {
         for (BenchClient c : clients) {
             ClientLink link = c.link();
             if (link != null && !c.closed.isDone()) {
-                link.abort();
+                c.abortNow();
                 aborted++;
             }
         }

@@ -91,11 +91,11 @@ final class JdkLink implements ClientLink, WebSocket.Listener {
         try {
             w.sendClose(code, reason).whenComplete((x, e) -> {
                 if (e != null) {
-                    abort();
+                    client.abortNow();
                 }
             });
         } catch (RuntimeException e) {
-            abort();
+            client.abortNow();
         }
     }
 
@@ -105,7 +105,6 @@ final class JdkLink implements ClientLink, WebSocket.Listener {
         if (w != null) {
             w.abort();
         }
-        client.markAborted();
     }
 
     @Override

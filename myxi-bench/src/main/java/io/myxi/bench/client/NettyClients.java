@@ -48,7 +48,7 @@ final class NettyClients implements AutoCloseable {
 
     void connect(BenchClient client, URI uri) {
         if (!"ws".equals(uri.getScheme())) {
-            client.onFailed(new IllegalArgumentException("the Netty load client speaks ws:// only, got " + uri));
+            client.connectFailed(new IllegalArgumentException("the Netty load client speaks ws:// only, got " + uri));
             return;
         }
         // No Origin header, as the JDK client and other non-browser clients.
@@ -74,9 +74,7 @@ final class NettyClients implements AutoCloseable {
             }
         }).connect(uri.getHost(), port).addListener(f -> {
             if (!f.isSuccess()) {
-                client.error = f.cause();
-                client.ready.completeExceptionally(f.cause());
-                client.closed.complete(-3);
+                client.connectFailed(f.cause());
             }
         });
     }

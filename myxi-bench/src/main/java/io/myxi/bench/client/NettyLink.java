@@ -90,14 +90,13 @@ final class NettyLink extends SimpleChannelInboundHandler<WebSocketFrame> implem
         closeSent = true;
         channel.writeAndFlush(new CloseWebSocketFrame(code, reason)).addListener(f -> {
             if (!f.isSuccess()) {
-                abort();
+                client.abortNow();
             }
         });
     }
 
     @Override
     public void abort() {
-        client.markAborted();
         Channel c = channel;
         if (c != null) {
             c.close();
