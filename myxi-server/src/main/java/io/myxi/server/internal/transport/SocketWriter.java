@@ -55,7 +55,11 @@ final class SocketWriter implements AutoCloseable {
    * loses nothing.
    */
   private final Queue<MyxiWebSocket> expedited = new ConcurrentLinkedQueue<>();
-  /** A wake-up is on its way to the writer thread: senders of a broadcast need not send another. */
+  /**
+   * The writer thread is awake, or a wake-up is on its way to it: a sender need not send another.
+   * Cleared by the writer thread only when it is about to sleep, so the senders of a pack or a
+   * broadcast wake it once, not once per connection it has not reached yet.
+   */
   private final AtomicBoolean wakeUpPending = new AtomicBoolean();
   /** Made on first need (under this lock); read without it on every send. */
   private volatile Selector selector;
@@ -128,14 +132,18 @@ final class SocketWriter implements AutoCloseable {
   private void run(Selector selector) {
     while (!closed) {
       try {
-        if (dirty.isEmpty()) {
-          selector.select();
+        if (dirty.isEmpty() && expedited.isEmpty()) {
+          // About to sleep: from here on a sender must wake this thread. Checked again after the
+          // flag is cleared: a connection queued before that found the flag set and sent nothing.
+          wakeUpPending.set(false);
+          if (dirty.isEmpty() && expedited.isEmpty()) {
+            selector.select();
+          } else {
+            selector.selectNow();
+          }
         } else {
           selector.selectNow();
         }
-        // Cleared before taking the dirty connections: a sender that marks one after this wakes
-        // the next select; one that found a wake-up pending is taken below.
-        wakeUpPending.set(false);
         writeWhereThereIsRoom(selector);
         writeExpedited(selector);
         writeDirty(selector);
