@@ -8,6 +8,7 @@
 #   SCENARIOS="s1io s2io s3io s4 publish" bench/suite.sh      # issue 11: Myxi and Socket.IO side by side
 #   SCENARIOS="s2packed s3packed" bench/suite.sh              # s2io / s3io with packed publishing and 256 routing buckets
 #   SCENARIOS="s3warm s3cold" bench/suite.sh                  # s3packed with Netty load clients, on a warmed / a cold node
+#   SCENARIOS="s2netty" bench/suite.sh                        # s2packed with Netty load clients
 #                                                             # (s2packed and s2steady: 20 s warm-up, 20 s windows)
 # S1 runs with --paired-baseline: every S1 run is preceded by the S0 run at the same point.
 set -uo pipefail
@@ -42,6 +43,8 @@ for s in $SCENARIOS; do
     # The storm with Netty load clients (far less driver CPU than the JDK's) on a node warmed by 5,000 throwaway
     # set-ups (nothing left bound): the figure of a node that has run a while, not of a cold JVM.
     s3warm) for n in 2000 5000; do run s3 --client netty --connect-warmup 5000 --with-socketio --own-keys --routing-buckets 256 --node-jar "$NODE_JAR" --clients $n --warmup 5 --runs 3 --churn-duration 20; done ;;
+    # S2 with Netty load clients (issue 11's per-event bars): packed 1 ms and 256 buckets, Socket.IO alternating.
+    s2netty) run s2 --client netty --with-socketio --publisher myxi --pack-delay-ms 1 --routing-buckets 256 --node-jar "$NODE_JAR" --clients 2000 --rates 10000 $WSTEADY ;;
     s3cold) for n in 2000 5000; do run s3 --client netty --with-socketio --own-keys --routing-buckets 256 --node-jar "$NODE_JAR" --clients $n --warmup 5 --runs 3 --churn-duration 20; done ;;
     publish) run publish --events 200000 --batch 1,100 --runs 3 ;;
     s5) run s5 --node-jar "$NODE_JAR" --warmup 5 $S5 --runs 3 --payload-pad 1024 --client-rcvbuf 65536 ;;

@@ -154,6 +154,7 @@ public final class Harness implements AutoCloseable {
         Map<String, Object> lat = Stats.latencyMs(r.setupMicros);
         lat.remove("count");
         m.put("setup_latency", lat);
+        m.put("setup_phases", r.phases.toRecord());
         if (!r.sampleErrors.isEmpty()) {
             m.put("errors", r.sampleErrors);
         }

@@ -78,6 +78,12 @@ public final class Options {
     @Option(names = "--client-threads", defaultValue = "2", description = "Threads running the clients' callbacks: the JDK clients' executor, or Netty's event loops (default: ${DEFAULT-VALUE}).")
     public int clientThreads;
 
+    @Option(names = "--churn-client-threads", defaultValue = "1", description = "S3: threads (event loops) of the churn "
+            + "clients' own connector, apart from the storm clients', so that a churn client's set-up is not queued in the "
+            + "driver behind the storm clients' frames (browsers do not share a thread); 0 = share the load clients' "
+            + "(default: ${DEFAULT-VALUE}).")
+    public int churnClientThreads;
+
     @Option(names = "--client-rcvbuf", defaultValue = "0", description = "SO_RCVBUF of the load clients' sockets in bytes, 0 = OS default with autotuning (default: ${DEFAULT-VALUE}).")
     public int clientRcvbuf;
 

@@ -10,6 +10,7 @@ import io.myxi.bench.Harness.Snap;
 import io.myxi.bench.client.BenchClient;
 import io.myxi.bench.client.Connector;
 import io.myxi.bench.client.LoadMetrics;
+import io.myxi.bench.client.SetupPhases;
 import io.myxi.bench.proc.ProcFs;
 import io.myxi.bench.proc.RabbitCtl;
 import io.myxi.bench.report.SeqTracker;
@@ -104,10 +105,15 @@ final class StormChurnScenario extends Scenario {
             AtomicInteger churnFailed = new AtomicInteger();
             int skipped = 0;
             ConcurrentHistogram churnSetup = new ConcurrentHistogram(3_600_000_000L, 3);
+            SetupPhases churnPhases = new SetupPhases();
             Publisher.Log log;
             Snap a;
             Snap b;
             Publisher pub = newPublisher(run);
+            config.put("churn_client_threads", o.churnClientThreads);
+            Connector churnConnector = o.churnClientThreads > 0
+                    ? new Connector(connector.kind(), 1, o.churnClientThreads, Duration.ofSeconds(30), o.clientRcvbuf)
+                    : connector;
             try {
                 Future<Publisher.Log> f = pubExec.submit(() -> pub.run(keys, rate, total, o.payloadPad, start, stop::get));
                 sleepUntilMicros(from);
@@ -124,7 +130,7 @@ final class StormChurnScenario extends Scenario {
                     churn.add(c);
                     inFlight.incrementAndGet();
                     boolean abort = i % 2 == 1;
-                    connector.connect(c, run.uri, setupTimeout).whenComplete((x, e) -> {
+                    churnConnector.connect(c, run.uri, setupTimeout).whenComplete((x, e) -> {
                         if (e != null) {
                             churnFailed.incrementAndGet();
                             c.abortNow();
@@ -132,6 +138,7 @@ final class StormChurnScenario extends Scenario {
                             return;
                         }
                         churnSetup.recordValue(Math.max(0, (c.readyNanos - c.connectStartNanos) / 1_000));
+                        churnPhases.record(c);
                         sched.schedule(() -> {
                             if (abort) {
                                 c.abortNow();
@@ -163,6 +170,9 @@ final class StormChurnScenario extends Scenario {
                 }
             }
             sched.shutdownNow();
+            if (churnConnector != connector) {
+                churnConnector.close(); // every churn client is closed or aborted by now
+            }
             long drainDeadline = System.nanoTime() + (long) (o.drain * 1e9);
             while (System.nanoTime() < drainDeadline && !allComplete(all, keys, log)) {
                 Thread.sleep(100);
@@ -203,6 +213,7 @@ final class StormChurnScenario extends Scenario {
             Map<String, Object> cs = Stats.latencyMs(churnSetup);
             cs.remove("count");
             ch.put("setup_latency", cs);
+            ch.put("setup_phases", churnPhases.toRecord());
             ch.put("required_events", required);
             ch.put("missing_events", missing);
             ch.put("duplicates", dups);

@@ -38,6 +38,9 @@ public final class BenchClient {
     public volatile long connectStartNanos;
     public volatile long readyNanos;
     public volatile long welcomeNanos;
+    /** When the WebSocket opened, and when authentication was answered (0 until then): see {@link SetupPhases}. */
+    public volatile long openNanos;
+    public volatile long authenticatedNanos;
     public volatile int closeCode = -1;
     public volatile String closeReason;
     public volatile Throwable error;
@@ -97,6 +100,7 @@ public final class BenchClient {
 
     /** The WebSocket is open (called by the link, before any message). */
     void opened(ClientLink link) {
+        openNanos = System.nanoTime();
         this.link = link;
     }
 
@@ -148,6 +152,7 @@ public final class BenchClient {
                 send("{\"action\":\"Authenticate\",\"tag\":1,\"payload\":{\"token\":\"" + token + "\"}}");
                 break;
             case "Authenticated":
+                authenticatedNanos = System.nanoTime();
                 subscribeNext();
                 break;
             case "Subscribed":
@@ -169,6 +174,7 @@ public final class BenchClient {
             welcomeNanos = System.nanoTime();
             send("40"); // Engine.IO open -> Socket.IO connect to the default namespace
         } else if (text.startsWith("40")) {
+            authenticatedNanos = System.nanoTime();
             subscribeNext(); // connected; Socket.IO has no authentication step here
         } else if (text.startsWith("43")) {
             onSubscribed(); // ack of a join

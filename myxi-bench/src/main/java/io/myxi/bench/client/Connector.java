@@ -91,6 +91,7 @@ public final class Connector implements AutoCloseable {
         public long elapsedNanos;
         /** connect start to subscribed, per client, microseconds. */
         public final ConcurrentHistogram setupMicros = new ConcurrentHistogram(3_600_000_000L, 3);
+        public final SetupPhases phases = new SetupPhases();
         public final List<String> sampleErrors = new ArrayList<>();
     }
 
@@ -118,6 +119,7 @@ public final class Connector implements AutoCloseable {
                 fs.get(i).get(setupTimeout.toMillis() + 5_000, TimeUnit.MILLISECONDS);
                 r.ok++;
                 r.setupMicros.recordValue(Math.max(0, (c.readyNanos - c.connectStartNanos) / 1_000));
+                r.phases.record(c);
             } catch (Exception e) {
                 r.failed++;
                 if (r.sampleErrors.size() < 5) {
