@@ -73,8 +73,10 @@ public interface NodeQueue extends AutoCloseable {
   /** Receives deliveries and connection changes of a {@link NodeQueue}. */
   interface Listener {
     /**
-     * One delivery. Called on the broker's dispatch thread, one delivery at a time, in order: it
-     * must not block. An exception thrown here is logged and the delivery is dropped.
+     * One delivery. Called on the broker's delivering thread, one delivery at a time, in order: it
+     * must not block. With RabbitMQ that thread is the connection's reader, which also reads the
+     * answers to bindings: a listener that waited would hold those up too, and one that waited
+     * for a binding would wait forever. An exception thrown here is logged and the delivery is dropped.
      */
     void onDelivery(String exchange, String routingKey, byte[] body);
 

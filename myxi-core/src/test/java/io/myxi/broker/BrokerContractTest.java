@@ -8,7 +8,9 @@ import io.myxi.testing.RabbitMqFixture;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -38,9 +40,12 @@ public abstract class BrokerContractTest {
   protected static final class Recorder implements NodeQueue.Listener {
     final BlockingQueue<String> deliveries = new LinkedBlockingQueue<>();
     final BlockingQueue<String> connectionEvents = new LinkedBlockingQueue<>();
+    /** The names of the threads deliveries arrived on. */
+    final Set<String> deliveryThreads = ConcurrentHashMap.newKeySet();
 
     @Override
     public void onDelivery(String exchange, String routingKey, byte[] body) {
+      deliveryThreads.add(Thread.currentThread().getName());
       deliveries.add(exchange + "|" + routingKey + "|" + new String(body, StandardCharsets.UTF_8));
     }
 

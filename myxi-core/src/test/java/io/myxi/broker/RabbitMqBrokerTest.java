@@ -10,6 +10,8 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
@@ -59,6 +61,43 @@ class RabbitMqBrokerTest extends BrokerContractTest {
     } else {
       System.out.println("rabbitmqctl unavailable: queue deletion checked only through the client");
     }
+  }
+
+  /**
+   * Deliveries are handled on the connection's reader thread, with no dispatch thread between
+   * (ReaderThreadExecutor). That thread also reads the answers to bindings, so binds made while
+   * events stream in must still be confirmed, and every event arrive once, in order.
+   */
+  @Test
+  void deliveries_run_on_the_connection_thread_while_bindings_made_meanwhile_are_confirmed() throws Exception {
+    Recorder recorder = new Recorder();
+    NodeQueue queue = openConnected(recorder);
+    queue.bind(exchange, "stream", TIMEOUT);
+    int events = 2_000;
+    CompletableFuture<List<BrokerException>> binding = CompletableFuture.supplyAsync(() -> {
+      List<BrokerException> failures = new ArrayList<>();
+      for (int run = 0; run < 20; run++) {
+        List<NodeQueue.Change> changes = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+          changes.add(new NodeQueue.Change(exchange, "meanwhile-" + run + "-" + i, true));
+        }
+        failures.addAll(queue.apply(changes, TIMEOUT));
+      }
+      return failures;
+    });
+    List<CompletableFuture<Void>> confirms = new ArrayList<>();
+    for (int i = 0; i < events; i++) {
+      confirms.add(broker.publishAsync(exchange, "stream", bytes("e" + i), TIMEOUT));
+    }
+    CompletableFuture.allOf(confirms.toArray(new CompletableFuture[0])).get(30, TimeUnit.SECONDS);
+    for (int i = 0; i < events; i++) {
+      assertThat(recorder.next()).isEqualTo(exchange + "|stream|e" + i);
+    }
+    assertThat(binding.get(30, TimeUnit.SECONDS)).hasSize(200).containsOnlyNulls();
+    assertThat(queue.bindings()).hasSize(201);
+    assertThat(recorder.deliveryThreads).singleElement().asString().startsWith("AMQP Connection");
+    recorder.assertNothingBefore(broker, exchange, "stream");
+    queue.close();
   }
 
   /**

@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * it, and the node queue is exclusive and auto-delete, so deliveries left unacknowledged when the
  * channel is lost are deleted with the queue, never delivered twice.
  *
- * <p>Thread-safe: {@link #handled} runs on the client's dispatch thread, the flush on the timer.
+ * <p>Thread-safe: {@link #handled} runs on the connection's reader thread, the flush on the timer.
  */
 final class BatchedAcks {
   private static final Logger log = LoggerFactory.getLogger(BatchedAcks.class);

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -48,13 +49,26 @@ public record BrokerAddresses(List<Address> addresses, boolean shuffle, String d
     if (shuffle) {
       return factory.newConnection(addresses, connectionName);
     }
-    AddressResolver inOrder = new ListAddressResolver(addresses) {
+    return factory.newConnection(null, inOrder(), connectionName);
+  }
+
+  /**
+   * As {@link #connect(ConnectionFactory, String)}, with the consumers' callbacks run by {@code
+   * consumerExecutor} (in place of the factory's shared executor or a pool of the connection's own).
+   */
+  public Connection connect(ConnectionFactory factory, String connectionName, ExecutorService consumerExecutor)
+      throws IOException, TimeoutException {
+    AddressResolver resolver = shuffle ? new ListAddressResolver(addresses) : inOrder();
+    return factory.newConnection(consumerExecutor, resolver, connectionName);
+  }
+
+  private AddressResolver inOrder() {
+    return new ListAddressResolver(addresses) {
       @Override
       public List<Address> maybeShuffle(List<Address> input) {
         return input; // The client's default shuffles.
       }
     };
-    return factory.newConnection(null, inOrder, connectionName);
   }
 
   /** The one address of a factory configured by hand. */

@@ -43,7 +43,7 @@ public final class BucketedNodeQueue implements NodeQueue {
   /** Unbinds buckets left empty for {@link #keepEmpty}; null when that is zero (unbound at once). */
   private final ScheduledExecutorService timer;
   /**
-   * The subscribed keys per exchange, read on the dispatch thread
+   * The subscribed keys per exchange, read on the delivering thread
    * without a lock: a bucket carries other keys' events too, and the queue's contract is to pass
    * on only those of pairs bound on it.
    */

@@ -7,7 +7,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Hands a node queue's deliveries to its listener, on the client's dispatch thread: a single
+ * Hands a node queue's deliveries to its listener, on the connection's reader thread: a single
  * event as it is, a packed message ({@link PackedEvents}) event by event. A listener that throws
  * costs only its event; the caller acknowledges the delivery whatever happens.
  */

@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * gone or different, it tells the listener {@link Listener#onReset} and goes on from what it finds.
  *
  * <p>Threads: {@link #restore} and {@link #lost} run on the supervisor's recovery thread,
- * deliveries on the AMQP client's dispatch thread (one at a time, in order); {@link #lastOffset}
+ * deliveries on the AMQP connection's reader thread (one at a time, in order); {@link #lastOffset}
  * and {@link #lastTag} are written there only.
  */
 public final class StreamConsumer implements HistoryFeed, ConnectionSupervisor.Participant<Connection> {
@@ -102,7 +102,7 @@ public final class StreamConsumer implements HistoryFeed, ConnectionSupervisor.P
     }
   }
 
-  /** Where one attachment started and whether its first events still need checking. Dispatch thread. */
+  /** Where one attachment started and whether its first events still need checking. Connection reader thread. */
   private static final class Attachment {
     final long verifyOffset;
     final String verifyTag;
@@ -117,7 +117,7 @@ public final class StreamConsumer implements HistoryFeed, ConnectionSupervisor.P
     }
   }
 
-  // Dispatch thread.
+  // Connection reader thread.
   private void onDelivery(Channel consumer, Attachment attachment, Delivery delivery) throws IOException {
     consumer.basicAck(delivery.getEnvelope().getDeliveryTag(), false);
     if (channel != consumer) {

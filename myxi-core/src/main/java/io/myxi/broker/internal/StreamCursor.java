@@ -18,7 +18,7 @@ import java.util.concurrent.atomic.LongAdder;
  * An event is acknowledged (which gives the broker credit for more) only once the reader took it, so
  * a reader that pauses pauses the transfer.
  *
- * <p>Deliveries arrive on the AMQP client's dispatch thread and only enter a queue; {@link #next}
+ * <p>Deliveries arrive on the AMQP connection's reader thread and only enter a queue; {@link #next}
  * runs on the reader's thread.
  */
 public final class StreamCursor implements HistoryCursor {
