@@ -47,7 +47,12 @@ final class StormChurnScenario extends Scenario {
     private Map<String, Object> stormChurnOnce(int index, int clients, int stormConcurrency, double rate, double churnRate,
                                                double churnSeconds, double holdSeconds, boolean ownKeys) throws Exception {
         String variant = "clients=" + clients + (ownKeys ? ",own-keys" : "") + ",churn=" + fmt(churnRate) + "/s";
-        try (Run run = new Run(harness, "S3", variant, index)) {
+        // The churn clients' own connector, closed however the run ends (and, once its clients are
+        // gone, already before the drain: closing it twice is harmless).
+        try (Run run = new Run(harness, "S3", variant, index);
+             Connector ownChurnConnector = o.churnClientThreads > 0
+                     ? new Connector(connector.kind(), 1, o.churnClientThreads, Duration.ofSeconds(30), o.clientRcvbuf)
+                     : null) {
             String bcast = run.prefix + "all";
             String[] keys = {bcast};
             LoadMetrics base = new LoadMetrics();
@@ -111,9 +116,7 @@ final class StormChurnScenario extends Scenario {
             Snap b;
             Publisher pub = newPublisher(run);
             config.put("churn_client_threads", o.churnClientThreads);
-            Connector churnConnector = o.churnClientThreads > 0
-                    ? new Connector(connector.kind(), 1, o.churnClientThreads, Duration.ofSeconds(30), o.clientRcvbuf)
-                    : connector;
+            Connector churnConnector = ownChurnConnector != null ? ownChurnConnector : connector;
             try {
                 Future<Publisher.Log> f = pubExec.submit(() -> pub.run(keys, rate, total, o.payloadPad, start, stop::get));
                 sleepUntilMicros(from);
@@ -170,8 +173,8 @@ final class StormChurnScenario extends Scenario {
                 }
             }
             sched.shutdownNow();
-            if (churnConnector != connector) {
-                churnConnector.close(); // every churn client is closed or aborted by now
+            if (ownChurnConnector != null) {
+                ownChurnConnector.close(); // every churn client is closed or aborted by now
             }
             long drainDeadline = System.nanoTime() + (long) (o.drain * 1e9);
             while (System.nanoTime() < drainDeadline && !allComplete(all, keys, log)) {
