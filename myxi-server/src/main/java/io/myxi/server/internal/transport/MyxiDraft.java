@@ -2,6 +2,9 @@ package io.myxi.server.internal.transport;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.java_websocket.WebSocketImpl;
@@ -9,10 +12,14 @@ import org.java_websocket.drafts.Draft;
 import org.java_websocket.drafts.Draft_6455;
 import org.java_websocket.enums.Opcode;
 import org.java_websocket.exceptions.InvalidDataException;
+import org.java_websocket.exceptions.InvalidHandshakeException;
 import org.java_websocket.exceptions.LimitExceededException;
 import org.java_websocket.framing.Framedata;
+import org.java_websocket.handshake.ClientHandshake;
+import org.java_websocket.handshake.HandshakeBuilder;
 import org.java_websocket.handshake.Handshakedata;
 import org.java_websocket.handshake.ServerHandshake;
+import org.java_websocket.handshake.ServerHandshakeBuilder;
 
 /**
  * RFC 6455 as Java-WebSocket implements it, with what a public server needs on top. One instance
@@ -28,10 +35,17 @@ import org.java_websocket.handshake.ServerHandshake;
  *   <li>Accounting of the bytes queued for the peer (handshake response and every frame), which
  *       with {@link CountingChannel}'s bytes written gives a session's exact backlog.
  *   <li>No extension: permessage-deflate is never negotiated, so no message is inflated.
+ *   <li>The handshake response's {@code Date} comes from {@link HttpDate} (formatted once a second)
+ *       instead of a {@code SimpleDateFormat} built per handshake; the response is otherwise the
+ *       library's.
  * </ul>
  */
 final class MyxiDraft extends Draft_6455 {
+  /** RFC 6455, section 1.3: appended to the client's key before hashing. */
+  private static final String ACCEPT_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+
   private final int maxMessageBytes;
+  private final HttpDate httpDate;
   private final AtomicLong queuedBytes = new AtomicLong();
   private long fragmentedBytes; // decoder thread of the connection only
   private volatile Refusal refusal;
@@ -39,14 +53,52 @@ final class MyxiDraft extends Draft_6455 {
   /** An HTTP answer to a refused handshake. */
   record Refusal(int status, String reason) {}
 
-  MyxiDraft(int maxMessageBytes) {
+  MyxiDraft(int maxMessageBytes, HttpDate httpDate) {
     super(List.of(), maxMessageBytes);
     this.maxMessageBytes = maxMessageBytes;
+    this.httpDate = httpDate;
   }
 
   @Override
   public Draft copyInstance() {
-    return new MyxiDraft(maxMessageBytes);
+    return new MyxiDraft(maxMessageBytes, httpDate);
+  }
+
+  /**
+   * The library's server response, header for header, but for {@code Date}: the library formats it
+   * with a new {@code SimpleDateFormat} per handshake (see {@link HttpDate} for the cost).
+   */
+  @Override
+  public HandshakeBuilder postProcessHandshakeResponseAsServer(ClientHandshake request, ServerHandshakeBuilder response)
+      throws InvalidHandshakeException {
+    response.put("Upgrade", "websocket");
+    response.put("Connection", request.getFieldValue("Connection"));
+    String key = request.getFieldValue("Sec-WebSocket-Key");
+    if (key == null || key.isEmpty()) {
+      throw new InvalidHandshakeException("missing Sec-WebSocket-Key");
+    }
+    response.put("Sec-WebSocket-Accept", acceptKey(key));
+    String extension = getExtension().getProvidedExtensionAsServer();
+    if (!extension.isEmpty()) {
+      response.put("Sec-WebSocket-Extensions", extension);
+    }
+    if (getProtocol() != null && !getProtocol().getProvidedProtocol().isEmpty()) {
+      response.put("Sec-WebSocket-Protocol", getProtocol().getProvidedProtocol());
+    }
+    response.setHttpStatusMessage("Web Socket Protocol Handshake");
+    response.put("Server", "TooTallNate Java-WebSocket");
+    response.put("Date", httpDate.now());
+    return response;
+  }
+
+  /** RFC 6455, section 4.2.2: base64 of the SHA-1 of the client's key and the protocol's GUID. */
+  static String acceptKey(String clientKey) {
+    try {
+      byte[] digest = MessageDigest.getInstance("SHA-1").digest((clientKey.trim() + ACCEPT_GUID).getBytes(StandardCharsets.US_ASCII));
+      return Base64.getEncoder().encodeToString(digest);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-1 is required of every Java platform", e);
+    }
   }
 
   /** Answer this connection's handshake with {@code status} instead of 101. */

@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledExecutorService;
@@ -48,7 +49,7 @@ public final class WebSocketTransport extends WebSocketServer {
   /** {@code timers} runs the handshake sweep and lingering closes; it is not shut down here. */
   public WebSocketTransport(ConnectionHandler handler, TransportSettings settings, ScheduledExecutorService timers) {
     // The library's default frame limit is unbounded: one header could make it allocate 2 GiB.
-    super(settings.address(), decoderThreads(), List.of(new MyxiDraft(settings.maxMessageBytes())));
+    super(settings.address(), decoderThreads(), List.of(new MyxiDraft(settings.maxMessageBytes(), new HttpDate(Clock.systemUTC()))));
     setMaxPendingConnections(settings.acceptBacklog());
     this.handler = handler;
     this.settings = settings;
