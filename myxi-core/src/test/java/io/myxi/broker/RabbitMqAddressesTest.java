@@ -3,6 +3,7 @@ package io.myxi.broker;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.rabbitmq.client.ConnectionFactory;
 import io.myxi.testing.RabbitMqFixture;
@@ -82,6 +83,28 @@ class RabbitMqAddressesTest {
       String expected = "127.0.0.1:" + (live.getPort() == -1 ? 5672 : live.getPort());
       assertThat(broker.nodeQueueAddress()).contains(expected);
       assertThat(broker.publisherAddress()).contains(expected);
+    }
+  }
+
+  /**
+   * One address given as a host name: the node queues' connection resolves it as the client's own
+   * {@code newConnection} does (every IP address of the host in turn), although it passes its own
+   * consumer executor.
+   */
+  @Test
+  void a_single_host_name_is_resolved_through_dns_for_the_node_queue() throws Exception {
+    URI live = URI.create(RabbitMqFixture.uri());
+    assumeTrue("127.0.0.1".equals(live.getHost()), "the broker under test is on 127.0.0.1");
+    String byName = RabbitMqFixture.uri().replaceFirst("@127\\.0\\.0\\.1", "@localhost");
+    String exchange = RabbitMqFixture.unique("dns");
+    try (RabbitMqBroker broker = RabbitMqBroker.builder().uri(byName).connectionName(RabbitMqFixture.unique("myxi-dns-test")).build()) {
+      BrokerContractTest.Recorder recorder = new BrokerContractTest.Recorder();
+      NodeQueue queue = broker.openNodeQueue(recorder);
+      await().atMost(WAIT).until(queue::isConnected);
+      queue.bind(exchange, "k", WAIT);
+      broker.publish(exchange, "k", "{\"n\":2}".getBytes(StandardCharsets.UTF_8), WAIT);
+      assertThat(recorder.next()).isEqualTo(exchange + "|k|{\"n\":2}");
+      assertThat(recorder.deliveryThreads).singleElement().asString().startsWith("AMQP Connection");
     }
   }
 }

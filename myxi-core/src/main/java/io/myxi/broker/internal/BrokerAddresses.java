@@ -4,6 +4,7 @@ import com.rabbitmq.client.Address;
 import com.rabbitmq.client.AddressResolver;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
+import com.rabbitmq.client.DnsRecordIpAddressResolver;
 import com.rabbitmq.client.ListAddressResolver;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -55,10 +56,19 @@ public record BrokerAddresses(List<Address> addresses, boolean shuffle, String d
   /**
    * As {@link #connect(ConnectionFactory, String)}, with the consumers' callbacks run by {@code
    * consumerExecutor} (in place of the factory's shared executor or a pool of the connection's own).
+   * Shuffled, the addresses are resolved as the client's {@code newConnection(List<Address>, name)}
+   * resolves them: one address through DNS, every IP address of its host tried in turn.
    */
   public Connection connect(ConnectionFactory factory, String connectionName, ExecutorService consumerExecutor)
       throws IOException, TimeoutException {
-    AddressResolver resolver = shuffle ? new ListAddressResolver(addresses) : inOrder();
+    AddressResolver resolver;
+    if (!shuffle) {
+      resolver = inOrder();
+    } else if (addresses.size() == 1) {
+      resolver = new DnsRecordIpAddressResolver(addresses.get(0), factory.isSSL());
+    } else {
+      resolver = new ListAddressResolver(addresses);
+    }
     return factory.newConnection(consumerExecutor, resolver, connectionName);
   }
 
