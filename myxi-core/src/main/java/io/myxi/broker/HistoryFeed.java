@@ -17,7 +17,11 @@ public interface HistoryFeed extends AutoCloseable {
 
   /** Receives a history stream's events, in stream order, one at a time. */
   interface Listener {
-    /** One event, on a broker thread (with RabbitMQ, the connection's reader, which also reads every answer of that connection): must not block. An exception is logged and the event dropped. */
+    /**
+     * One event, on a broker thread (with RabbitMQ, the connection's reader, which also reads
+     * every answer of that connection): must not block. An exception is logged and the event
+     * dropped.
+     */
     void onEvent(HistoryEvent event);
 
     /**

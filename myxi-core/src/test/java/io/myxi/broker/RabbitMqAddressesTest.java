@@ -72,14 +72,7 @@ class RabbitMqAddressesTest {
     String exchange = RabbitMqFixture.unique("addresses");
     try (RabbitMqBroker broker = RabbitMqBroker.builder().uris(dead, RabbitMqFixture.uri()).shuffleAddresses(false)
         .connectionName(RabbitMqFixture.unique("myxi-addresses-test")).build()) {
-      BrokerContractTest.Recorder recorder = new BrokerContractTest.Recorder();
-      NodeQueue queue = broker.openNodeQueue(recorder);
-      await().atMost(WAIT).until(queue::isConnected);
-      queue.bind(exchange, "k", WAIT);
-
-      broker.publish(exchange, "k", "{\"n\":1}".getBytes(StandardCharsets.UTF_8), WAIT);
-
-      assertThat(recorder.next()).isEqualTo(exchange + "|k|{\"n\":1}");
+      assertDeliversThroughItsNodeQueue(broker, exchange);
       String expected = "127.0.0.1:" + (live.getPort() == -1 ? 5672 : live.getPort());
       assertThat(broker.nodeQueueAddress()).contains(expected);
       assertThat(broker.publisherAddress()).contains(expected);
@@ -98,13 +91,19 @@ class RabbitMqAddressesTest {
     String byName = RabbitMqFixture.uri().replaceFirst("@127\\.0\\.0\\.1", "@localhost");
     String exchange = RabbitMqFixture.unique("dns");
     try (RabbitMqBroker broker = RabbitMqBroker.builder().uri(byName).connectionName(RabbitMqFixture.unique("myxi-dns-test")).build()) {
-      BrokerContractTest.Recorder recorder = new BrokerContractTest.Recorder();
-      NodeQueue queue = broker.openNodeQueue(recorder);
-      await().atMost(WAIT).until(queue::isConnected);
-      queue.bind(exchange, "k", WAIT);
-      broker.publish(exchange, "k", "{\"n\":2}".getBytes(StandardCharsets.UTF_8), WAIT);
-      assertThat(recorder.next()).isEqualTo(exchange + "|k|{\"n\":2}");
+      BrokerContractTest.Recorder recorder = assertDeliversThroughItsNodeQueue(broker, exchange);
       assertThat(recorder.deliveryThreads).singleElement().asString().startsWith("AMQP Connection");
     }
+  }
+
+  /** Opens a node queue, binds a key and publishes one event to it, which must arrive. */
+  private static BrokerContractTest.Recorder assertDeliversThroughItsNodeQueue(RabbitMqBroker broker, String exchange) throws Exception {
+    BrokerContractTest.Recorder recorder = new BrokerContractTest.Recorder();
+    NodeQueue queue = broker.openNodeQueue(recorder);
+    await().atMost(WAIT).until(queue::isConnected);
+    queue.bind(exchange, "k", WAIT);
+    broker.publish(exchange, "k", "{\"n\":1}".getBytes(StandardCharsets.UTF_8), WAIT);
+    assertThat(recorder.next()).isEqualTo(exchange + "|k|{\"n\":1}");
+    return recorder;
   }
 }

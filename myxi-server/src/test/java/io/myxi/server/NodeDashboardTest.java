@@ -4,11 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.myxi.testing.MutableClock;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -18,7 +17,7 @@ class NodeDashboardTest {
   private static final Instant START = Instant.parse("2026-12-04T12:00:00Z");
 
   private final AtomicReference<NodeStats> stats = new AtomicReference<>(stats(0, 0, Map.of(), Map.of(), Map.of(), true));
-  private final MutableClock clock = new MutableClock();
+  private final MutableClock clock = new MutableClock(START);
   private final NodeDashboard dashboard = new NodeDashboard(stats::get, () -> stats.get().brokerConnected(), () -> "amqp://127.0.0.1:5672", clock);
 
   @Test
@@ -110,26 +109,4 @@ class NodeDashboardTest {
     return new NodeStats("node-1", START, connected, connected ? "amq.gen-1" : null, 3, 1, 5, 2, deliveries, deliveries, frames, drops, errors, closes, 0);
   }
 
-  private static final class MutableClock extends Clock {
-    private Instant now = START;
-
-    void advance(Duration duration) {
-      now = now.plus(duration);
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-
-    @Override
-    public ZoneOffset getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(java.time.ZoneId zone) {
-      return this;
-    }
-  }
 }

@@ -39,8 +39,8 @@ import org.slf4j.LoggerFactory;
  * binding, unbinding, deleting); it is never held while calling the listener. {@link #lost} and
  * {@link #close} may abort those channels without it (an RPC in flight then fails, and the channel
  * is recreated on next use). Deliveries run on the connection's reader thread ({@link
- * ReaderThreadExecutor}); the unbind channels'
- * answers complete futures on the client's connection thread, which only wakes the waiting caller.
+ * ReaderThreadExecutor}); the unbind channels' answers complete futures on that thread too, which
+ * only wakes the waiting caller.
  */
 public final class RabbitNodeQueue implements NodeQueue, ConnectionSupervisor.Participant<Connection> {
   private static final Logger log = LoggerFactory.getLogger(RabbitNodeQueue.class);

@@ -22,8 +22,9 @@ import org.slf4j.LoggerFactory;
  * once (a streaming pass and a byte splice, {@link EventFrames}), whatever the number of
  * subscribers, and the same bytes are queued to each of them.
  *
- * <p>Runs on the broker's delivering thread (with RabbitMQ, the connection's reader thread) and never blocks: queuing a frame only marks the
- * connection for the socket writer thread (one wake-up per broadcast, see the transport).
+ * <p>Runs on the broker's delivering thread (with RabbitMQ, the connection's reader thread) and
+ * never blocks: queuing a frame only marks the connection for the socket writer thread (one
+ * wake-up per broadcast, see the transport).
  */
 final class EventFanOut implements NodeQueue.Listener {
   private static final Logger log = LoggerFactory.getLogger(EventFanOut.class);

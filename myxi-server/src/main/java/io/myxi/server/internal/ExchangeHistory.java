@@ -23,8 +23,8 @@ import org.slf4j.LoggerFactory;
  * its position ({@code mq.o}, {@code mq.t}), keeps it in a window of recent events bounded in bytes,
  * and queues it to the local subscribers of its key.
  *
- * <p>Threads: {@link #onEvent} and {@link #onReset} run on the broker's delivering thread (with RabbitMQ, the connection's reader thread) and never
- * block; the window is read by the {@link HistoryReader} and by subscribing lanes under this
+ * <p>Threads: {@link #onEvent} and {@link #onReset} run on the broker's delivering thread (with
+ * RabbitMQ, the connection's reader thread) and never block; the window is read by the {@link HistoryReader} and by subscribing lanes under this
  * object's monitor, held only to copy.
  */
 final class ExchangeHistory implements HistoryFeed.Listener {

@@ -2,46 +2,24 @@ package io.myxi.server.internal.transport;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Clock;
+import io.myxi.testing.MutableClock;
+import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 class HttpDateTest {
-  /** A clock the test moves by hand. */
-  private static final class ManualClock extends Clock {
-    final AtomicLong millis = new AtomicLong();
-
-    @Override
-    public ZoneOffset getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(java.time.ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return Instant.ofEpochMilli(millis.get());
-    }
-  }
-
   @Test
   void formats_as_java_websocket_did_and_again_only_when_the_second_changes() {
-    ManualClock clock = new ManualClock();
-    clock.millis.set(Instant.parse("2026-12-05T09:08:07.250Z").toEpochMilli());
+    MutableClock clock = new MutableClock(Instant.parse("2026-12-05T09:08:07.250Z"));
     HttpDate date = new HttpDate(clock);
     String first = date.now();
     // The library's pattern: "EEE, d MMM yyyy HH:mm:ss z" in GMT (day of month without padding).
     assertThat(first).isEqualTo("Sat, 5 Dec 2026 09:08:07 GMT");
-    clock.millis.addAndGet(700);
+    clock.advance(Duration.ofMillis(700));
     assertThat(date.now()).as("same second: the same string").isSameAs(first);
-    clock.millis.addAndGet(100);
+    clock.advance(Duration.ofMillis(100));
     assertThat(date.now()).isEqualTo("Sat, 5 Dec 2026 09:08:08 GMT");
-    clock.millis.set(Instant.parse("2027-01-10T23:59:59.999Z").toEpochMilli());
+    clock.set(Instant.parse("2027-01-10T23:59:59.999Z"));
     assertThat(date.now()).isEqualTo("Sun, 10 Jan 2027 23:59:59 GMT");
   }
 
