@@ -12,8 +12,10 @@ import io.myxi.server.DropReason;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,11 +25,18 @@ import org.slf4j.LoggerFactory;
  * subscribers, and the same bytes are queued to each of them.
  *
  * <p>Runs on the broker's delivering thread (with RabbitMQ, the connection's reader thread) and
- * never blocks: queuing a frame only marks the connection for the socket writer thread (one
- * wake-up per broadcast, see the transport).
+ * never blocks: queuing a frame marks the connection for the socket writer thread (one wake-up per
+ * broadcast, see the transport), or, for an event with few subscribers, writes it here when the
+ * socket takes it at once (a non-blocking write).
  */
 final class EventFanOut implements NodeQueue.Listener {
   private static final Logger log = LoggerFactory.getLogger(EventFanOut.class);
+  /**
+   * Up to this many subscribers, this thread writes an event to their sockets itself when they take
+   * it at once (a per-user event: no wake-up of the socket writer, one hop less). A broadcast to
+   * more goes to the socket writer: thousands of writes here would hold up the next deliveries.
+   */
+  static final int WRITE_NOW_MAX_SUBSCRIBERS = 4;
 
   private final Myxi myxi;
   private final ObjectMapper mapper;
@@ -38,6 +47,8 @@ final class EventFanOut implements NodeQueue.Listener {
   private final String nodeId;
   private final Sessions sessions;
   private final java.util.function.Predicate<String> keepsHistory;
+  /** Each registered exchange's name as it goes into every frame's {@code mq.e}, escaped once. */
+  private final Map<String, byte[]> quotedExchanges = new ConcurrentHashMap<>();
 
   /** The sessions a node-wide event goes to. */
   interface Sessions {
@@ -81,8 +92,9 @@ final class EventFanOut implements NodeQueue.Listener {
     if (frame == null) {
       return;
     }
+    boolean writeNow = subscribers.size() <= WRITE_NOW_MAX_SUBSCRIBERS;
     for (SessionImpl session : subscribers) {
-      session.sendEvent(frame, subscription, brokerExchange);
+      session.sendEvent(frame, subscription, brokerExchange, writeNow);
     }
   }
 
@@ -101,7 +113,8 @@ final class EventFanOut implements NodeQueue.Listener {
    * pass and a byte splice ({@link EventFrames}), no tree.
    */
   private byte[] encodeEvent(String brokerExchange, String exchange, String routingKey, byte[] body) {
-    byte[] frame = EventFrames.frame(mapper.getFactory(), body, exchange, routingKey);
+    byte[] quotedExchange = quotedExchanges.computeIfAbsent(exchange, EventFrames::quote);
+    byte[] frame = EventFrames.frame(mapper.getFactory(), body, quotedExchange, routingKey);
     if (frame == null) {
       drop(DropReason.INVALID_BODY, brokerExchange, routingKey, body.length, "the body is not {\"event\":..,\"payload\":..} JSON");
       return null;

@@ -30,6 +30,25 @@ final class EventFrames {
 
   /** The client frame for {@code body}, or null when the body is not an event (not JSON, not an object, no textual event). */
   static byte[] frame(JsonFactory factory, byte[] body, String exchange, String routingKey) {
+    return frame(factory, body, quote(exchange), routingKey);
+  }
+
+  /**
+   * The contents of a JSON string for {@code text} (escaped, UTF-8, without the quotes). The
+   * caller keeps it: an exchange's is made once, not once per event.
+   */
+  static byte[] quote(String text) {
+    int length = plainAsciiLength(text);
+    if (length < 0) {
+      return JsonStringEncoder.getInstance().quoteAsUTF8(text);
+    }
+    byte[] bytes = new byte[length];
+    putAscii(bytes, 0, text);
+    return bytes;
+  }
+
+  /** As {@link #frame(JsonFactory, byte[], String, String)}, with the exchange already {@link #quote quoted}. */
+  static byte[] frame(JsonFactory factory, byte[] body, byte[] quotedExchange, String routingKey) {
     int eventStart = -1;
     int eventEnd = -1;
     int payloadStart = -1;
@@ -67,14 +86,16 @@ final class EventFrames {
     } catch (IOException e) {
       return null;
     }
-    JsonStringEncoder encoder = JsonStringEncoder.getInstance();
-    byte[] e = encoder.quoteAsUTF8(exchange);
-    byte[] rk = encoder.quoteAsUTF8(routingKey);
+    byte[] e = quotedExchange;
+    // Routing keys are mostly plain ASCII: written straight into the frame, without an escaped copy.
+    int plainKeyLength = plainAsciiLength(routingKey);
+    byte[] rk = plainKeyLength < 0 ? JsonStringEncoder.getInstance().quoteAsUTF8(routingKey) : null;
+    int rkLength = rk == null ? plainKeyLength : rk.length;
     int eventLength = eventEnd - eventStart;
     int payloadLength = payloadStart < 0 ? NULL.length : payloadEnd - payloadStart;
     // One array, filled in place: this runs once per event on the delivery thread.
     byte[] frame = new byte[EVENT.length + eventLength + PAYLOAD.length + payloadLength + MQ_E.length + e.length
-        + MQ_RK.length + rk.length + END.length];
+        + MQ_RK.length + rkLength + END.length];
     int at = put(frame, 0, EVENT, 0, EVENT.length);
     at = put(frame, at, body, eventStart, eventLength);
     at = put(frame, at, PAYLOAD, 0, PAYLOAD.length);
@@ -82,9 +103,29 @@ final class EventFrames {
     at = put(frame, at, MQ_E, 0, MQ_E.length);
     at = put(frame, at, e, 0, e.length);
     at = put(frame, at, MQ_RK, 0, MQ_RK.length);
-    at = put(frame, at, rk, 0, rk.length);
+    at = rk == null ? putAscii(frame, at, routingKey) : put(frame, at, rk, 0, rk.length);
     put(frame, at, END, 0, END.length);
     return frame;
+  }
+
+  /** The length of {@code text} if it is printable ASCII needing no JSON escape, else -1. */
+  private static int plainAsciiLength(String text) {
+    int length = text.length();
+    for (int i = 0; i < length; i++) {
+      char c = text.charAt(i);
+      if (c < 0x20 || c >= 0x7F || c == '"' || c == '\\') {
+        return -1;
+      }
+    }
+    return length;
+  }
+
+  private static int putAscii(byte[] frame, int at, String plainAscii) {
+    int length = plainAscii.length();
+    for (int i = 0; i < length; i++) {
+      frame[at + i] = (byte) plainAscii.charAt(i);
+    }
+    return at + length;
   }
 
   private static int put(byte[] frame, int at, byte[] from, int offset, int length) {

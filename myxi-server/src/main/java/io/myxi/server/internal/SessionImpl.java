@@ -50,7 +50,7 @@ final class SessionImpl implements Session {
   private final AtomicBoolean authChanged = new AtomicBoolean();
   private boolean slowDropReported; // guarded by sendLock
   /** Offsets queued and hand-offs of the subscriptions of history exchanges. Guarded by sendLock. */
-  private final HistoryHandOffs history = new HistoryHandOffs(this::queueEvent);
+  private final HistoryHandOffs history = new HistoryHandOffs((utf8, subscription, brokerExchange) -> queueEvent(utf8, subscription, brokerExchange, false));
   private volatile Object auth;
   /** Why the node or the application closed it; null while open or when the peer closed. */
   private volatile SessionCloseReason closeReason;
@@ -142,11 +142,11 @@ final class SessionImpl implements Session {
       frame.set("tag", tag);
     }
     frame.set("payload", payload);
-    sendEncoded(encode(frame), true);
+    sendEncoded(encode(frame), Send.REPLY);
   }
 
   void sendJson(JsonNode frame) {
-    sendEncoded(encode(frame), false);
+    sendEncoded(encode(frame), Send.QUEUE);
   }
 
   private byte[] encode(JsonNode frame) {
@@ -163,16 +163,26 @@ final class SessionImpl implements Session {
    * {@code Unsubscribed} sent afterwards), not one more event of it is queued.
    */
   void sendEvent(byte[] utf8, Subscription subscription, String brokerExchange) {
+    sendEvent(utf8, subscription, brokerExchange, false);
+  }
+
+  /**
+   * As {@link #sendEvent(byte[], Subscription, String)}; with {@code writeNow} the calling thread
+   * writes the frame itself when the socket is free and takes it at once ({@link
+   * Connection#sendTextNow}): for a sender that reaches few sessions with this event. That write
+   * never blocks, so it may happen under {@code sendLock}.
+   */
+  void sendEvent(byte[] utf8, Subscription subscription, String brokerExchange, boolean writeNow) {
     synchronized (sendLock) {
       if (subscriptions.contains(subscription)) {
-        queueEvent(utf8, subscription, brokerExchange);
+        queueEvent(utf8, subscription, brokerExchange, writeNow);
       }
     }
   }
 
   // Under sendLock. The first event a slow consumer loses is reported once.
-  private void queueEvent(byte[] utf8, Subscription subscription, String brokerExchange) {
-    if (!sendEncoded(utf8) && closeReason == SessionCloseReason.SLOW_CONSUMER && !slowDropReported) {
+  private void queueEvent(byte[] utf8, Subscription subscription, String brokerExchange, boolean writeNow) {
+    if (!sendEncoded(utf8, writeNow ? Send.WRITE_NOW : Send.QUEUE) && closeReason == SessionCloseReason.SLOW_CONSUMER && !slowDropReported) {
       slowDropReported = true;
       context.events().deliveryDropped(brokerExchange, subscription.routingKey(), DropReason.SLOW_CONSUMER);
     }
@@ -278,11 +288,21 @@ final class SessionImpl implements Session {
    * now as a slow consumer).
    */
   boolean sendEncoded(byte[] utf8) {
-    return sendEncoded(utf8, false);
+    return sendEncoded(utf8, Send.QUEUE);
   }
 
-  /** As {@link #sendEncoded(byte[])}; a {@code reply} is written ahead of other connections' events. */
-  private boolean sendEncoded(byte[] utf8, boolean reply) {
+  /** How a frame goes to the connection. */
+  private enum Send {
+    /** Queued for the transport's writer. */
+    QUEUE,
+    /** Queued, and written ahead of other connections' events ({@link Connection#sendReply}). */
+    REPLY,
+    /** Queued, and written by the calling thread if the socket takes it at once ({@link Connection#sendTextNow}). */
+    WRITE_NOW
+  }
+
+  /** As {@link #sendEncoded(byte[])}, sent the way {@code send} says. */
+  private boolean sendEncoded(byte[] utf8, Send send) {
     if (closing.get() || !connection.isOpen()) {
       return false;
     }
@@ -290,7 +310,12 @@ final class SessionImpl implements Session {
       closeSlowConsumer();
       return false;
     }
-    if (reply ? connection.sendReply(utf8) : connection.sendText(utf8)) {
+    boolean queued = switch (send) {
+      case QUEUE -> connection.sendText(utf8);
+      case REPLY -> connection.sendReply(utf8);
+      case WRITE_NOW -> connection.sendTextNow(utf8);
+    };
+    if (queued) {
       framesSent.increment();
       return true;
     }

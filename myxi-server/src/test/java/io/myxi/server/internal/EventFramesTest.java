@@ -45,6 +45,16 @@ class EventFramesTest {
   }
 
   @ParameterizedTest
+  @ValueSource(strings = {"widgets", "user.42:x-y_z", "", "e\"x", "r\\k", "tab\there", "\u007f", "caf\u00e9", "\u20ac/\uD83D\uDE00"})
+  void names_are_quoted_as_jackson_quotes_them(String name) {
+    byte[] expected = com.fasterxml.jackson.core.io.JsonStringEncoder.getInstance().quoteAsUTF8(name);
+    assertThat(EventFrames.quote(name)).isEqualTo(expected);
+    assertThat(frame("{\"event\":\"a\"}", name, name))
+        .isEqualTo("{\"event\":\"a\",\"payload\":null,\"mq\":{\"e\":\"" + new String(expected, StandardCharsets.UTF_8)
+            + "\",\"rk\":\"" + new String(expected, StandardCharsets.UTF_8) + "\"}}");
+  }
+
+  @ParameterizedTest
   @ValueSource(strings = {"", "not json", "[]", "\"event\"", "{}", "{\"event\":1}", "{\"event\":null,\"payload\":1}", "{\"event\":{}}",
       "{\"event\":\"a\",\"payload\":{\"b\":}}", "{\"event\":\"a\",\"payload\":[1,2}", "{\"event\":\"a\"", "{\"event\":\"a\",\"payload\":\"x\u0001\"}",
       "{\"event\":\"a\",\"payload\":tru}", "{\"payload\":1}"})

@@ -16,6 +16,16 @@ public interface Connection {
   boolean sendText(byte[] utf8);
 
   /**
+   * Queues a frame as {@link #sendText} does, and writes it on the calling thread if the socket is
+   * free and takes it at once (else the transport's writer does, as for {@link #sendText}). For a
+   * sender that reaches few connections at a time: one event for one session. A sender reaching
+   * many must use {@link #sendText}, or its writes are serialised on its own thread.
+   */
+  default boolean sendTextNow(byte[] utf8) {
+    return sendText(utf8);
+  }
+
+  /**
    * Queues a reply frame as {@link #sendText} does, and asks for it to be written ahead of other
    * connections' queued events (a client's set-up waits on its replies, not on broadcasts). Frames
    * of this connection keep their order.

@@ -10,6 +10,7 @@ import java.util.Arrays;
 import java.util.Queue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
 import org.java_websocket.WrappedByteChannel;
 
 /**
@@ -19,7 +20,8 @@ import org.java_websocket.WrappedByteChannel;
  *
  * <p>For plain sockets it also holds the frames the socket did not take yet (see {@link
  * SocketWriter}): {@link #flush} moves the library's queue into its own and writes, under one lock,
- * so frames keep their order.
+ * so frames keep their order whichever thread writes ({@link #tryFlush} for a sender writing its
+ * own frame).
  */
 final class CountingChannel implements WrappedByteChannel {
   private static final int MAX_GATHERED = 16;
@@ -30,7 +32,8 @@ final class CountingChannel implements WrappedByteChannel {
   private final LingeringClose lingeringClose;
   private volatile boolean lingerOnClose;
   private volatile boolean closed;
-  private final Object writeLock = new Object();
+  /** Held while frames move to {@link #unsent} and are written: one writer at a time per socket. */
+  private final ReentrantLock writeLock = new ReentrantLock();
   private final AtomicBoolean dirty = new AtomicBoolean();
   /** Frames taken from the library's queue and not fully written; guarded by writeLock. */
   private final ArrayDeque<ByteBuffer> unsent = new ArrayDeque<>();
@@ -76,30 +79,53 @@ final class CountingChannel implements WrappedByteChannel {
    * blocking. Returns true when nothing is left unsent. Plain sockets only.
    */
   boolean flush(Queue<ByteBuffer> libraryQueue) throws IOException {
-    synchronized (writeLock) {
-      for (ByteBuffer buffer; (buffer = libraryQueue.poll()) != null; ) {
-        unsent.add(buffer);
-      }
-      while (!unsent.isEmpty()) {
-        int count = 0;
-        for (ByteBuffer buffer : unsent) {
-          gather[count++] = buffer;
-          if (count == MAX_GATHERED) {
-            break;
-          }
-        }
-        long written = count == 1 ? socket.write(gather[0]) : socket.write(gather, 0, count);
-        countWritten(written);
-        while (!unsent.isEmpty() && !unsent.peek().hasRemaining()) {
-          unsent.poll();
-        }
-        Arrays.fill(gather, 0, count, null);
-        if (written == 0 || !unsent.isEmpty() && count < MAX_GATHERED) {
-          return unsent.isEmpty();
-        }
-      }
-      return true;
+    writeLock.lock();
+    try {
+      return flushLocked(libraryQueue);
+    } finally {
+      writeLock.unlock();
     }
+  }
+
+  /**
+   * As {@link #flush}, but only if no other thread is writing this socket and no earlier frame is
+   * waiting for room in it; never waits. True when everything was written; false when something is
+   * left for the writer thread (the socket was busy or full, or filled up now).
+   */
+  boolean tryFlush(Queue<ByteBuffer> libraryQueue) throws IOException {
+    if (!writeLock.tryLock()) {
+      return false;
+    }
+    try {
+      return unsent.isEmpty() && flushLocked(libraryQueue);
+    } finally {
+      writeLock.unlock();
+    }
+  }
+
+  private boolean flushLocked(Queue<ByteBuffer> libraryQueue) throws IOException {
+    for (ByteBuffer buffer; (buffer = libraryQueue.poll()) != null; ) {
+      unsent.add(buffer);
+    }
+    while (!unsent.isEmpty()) {
+      int count = 0;
+      for (ByteBuffer buffer : unsent) {
+        gather[count++] = buffer;
+        if (count == MAX_GATHERED) {
+          break;
+        }
+      }
+      long written = count == 1 ? socket.write(gather[0]) : socket.write(gather, 0, count);
+      countWritten(written);
+      while (!unsent.isEmpty() && !unsent.peek().hasRemaining()) {
+        unsent.poll();
+      }
+      Arrays.fill(gather, 0, count, null);
+      if (written == 0 || !unsent.isEmpty() && count < MAX_GATHERED) {
+        return unsent.isEmpty();
+      }
+    }
+    return true;
   }
 
   /** Marks the connection as having frames to write; true if it was not marked yet. */
@@ -113,8 +139,11 @@ final class CountingChannel implements WrappedByteChannel {
 
   /** Frames taken for writing and not fully written yet. */
   boolean hasUnsent() {
-    synchronized (writeLock) {
+    writeLock.lock();
+    try {
       return !unsent.isEmpty();
+    } finally {
+      writeLock.unlock();
     }
   }
 

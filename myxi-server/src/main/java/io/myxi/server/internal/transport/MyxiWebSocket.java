@@ -9,9 +9,6 @@ import org.java_websocket.WebSocketImpl;
 import org.java_websocket.drafts.Draft;
 import org.java_websocket.enums.ReadyState;
 import org.java_websocket.framing.CloseFrame;
-import org.java_websocket.framing.TextFrame;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * One server connection, with the bounds the library leaves out: the size of the opening handshake
@@ -19,8 +16,6 @@ import org.slf4j.LoggerFactory;
  * connections), and an exact count of the bytes waiting to be sent to the peer.
  */
 final class MyxiWebSocket extends WebSocketImpl implements Connection {
-  private static final Logger log = LoggerFactory.getLogger(MyxiWebSocket.class);
-
   private final int maxHandshakeBytes;
   private final ConnectionHandler handler;
   /** Writes plain connections (null: the library writes them); replies are expedited there. */
@@ -39,19 +34,39 @@ final class MyxiWebSocket extends WebSocketImpl implements Connection {
     this.handler = handler;
   }
 
+  /**
+   * Queues the frame as the library's {@code sendFrame} does (the out-queue, then the listener's
+   * write demand), without its per-frame garbage ({@link MyxiDraft#textFrame}). One buffer per
+   * frame, added whole: the queue keeps the order of each sender's frames, as the library's lock
+   * does for its multi-frame sends.
+   */
   @Override
   public boolean sendText(byte[] utf8) {
-    TextFrame frame = new TextFrame();
-    frame.setPayload(ByteBuffer.wrap(utf8));
-    frame.setFin(true);
-    try {
-      sendFrame(frame);
-      return true;
-    } catch (RuntimeException e) {
-      // The socket closed between the caller's check and the write; onClose cleans up.
-      log.debug("Frame not sent to {}: {}", getRemoteSocketAddress(), e.toString());
+    if (!queueText(utf8)) {
       return false;
     }
+    getWebSocketListener().onWriteDemand(this);
+    return true;
+  }
+
+  @Override
+  public boolean sendTextNow(byte[] utf8) {
+    if (!queueText(utf8)) {
+      return false;
+    }
+    if (writer == null || !writer.writeNow(this)) {
+      getWebSocketListener().onWriteDemand(this);
+    }
+    return true;
+  }
+
+  private boolean queueText(byte[] utf8) {
+    // Not open (no draft before the handshake): the library would refuse too; onClose cleans up.
+    if (!isOpen() || !(getDraft() instanceof MyxiDraft draft)) {
+      return false;
+    }
+    outQueue.add(draft.textFrame(utf8));
+    return true;
   }
 
   @Override

@@ -37,6 +37,10 @@ import org.slf4j.LoggerFactory;
  * round trips, each of which would otherwise wait behind every broadcast under way. Frames of one
  * connection keep their order: they share its out-queue, which a write takes whole.
  *
+ * <p>A sender that reaches few connections at a time (one event for one session) may write its
+ * frame itself ({@link #writeNow}) when the socket is free and takes it whole: that saves this
+ * thread's wake-up and a hop for most single-recipient events. Anything else still comes here.
+ *
  * <p>Closing a connection after its last frame ({@code flushAndClose}) is done here too, as the
  * library does on its selector thread.
  *
@@ -92,6 +96,28 @@ final class SocketWriter implements AutoCloseable {
       }
     }
     return true;
+  }
+
+  /**
+   * Called after a sender queued a frame for {@code webSocket}: writes what the connection has
+   * queued on the calling thread if no other thread is writing it, no earlier frame waits for room
+   * and the socket takes everything now; otherwise as {@link #onWriteDemand}. Never blocks. Not for
+   * senders that reach many connections at once: their writes would be serialised on their thread
+   * (see the class comment). Returns false for a connection this writer does not handle (TLS).
+   */
+  boolean writeNow(MyxiWebSocket webSocket) {
+    if (!closed && !webSocket.isFlushAndClose() && webSocket.getChannel() instanceof CountingChannel channel
+        && channel.isPlain()) {
+      try {
+        if (channel.tryFlush(webSocket.outQueue)) {
+          return true;
+        }
+      } catch (IOException e) {
+        // Left to this writer's thread, which meets the error too and closes the connection there,
+        // not on the sender's thread.
+      }
+    }
+    return onWriteDemand(webSocket);
   }
 
   /**
