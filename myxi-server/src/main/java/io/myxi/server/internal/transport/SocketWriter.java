@@ -106,8 +106,9 @@ final class SocketWriter implements AutoCloseable {
    * (see the class comment). Returns false for a connection this writer does not handle (TLS).
    */
   boolean writeNow(MyxiWebSocket webSocket) {
-    if (!closed && !webSocket.isFlushAndClose() && webSocket.getChannel() instanceof CountingChannel channel
-        && channel.isPlain()) {
+    // An interrupted thread must not write: the JDK closes a channel written to by one.
+    if (!closed && !webSocket.isFlushAndClose() && !Thread.currentThread().isInterrupted()
+        && webSocket.getChannel() instanceof CountingChannel channel && channel.isPlain()) {
       try {
         if (channel.tryFlush(webSocket.outQueue)) {
           return true;
