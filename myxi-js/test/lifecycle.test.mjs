@@ -110,6 +110,9 @@ test('offline drops the socket and makes no attempt until online, which reconnec
 });
 
 test('online during a backoff wait reconnects at once', async (t) => {
+  // The backoff's full jitter could otherwise pick a delay of a few ms, and the reconnect would come
+  // before the test is listening for it (and would not show that online/visible brought it).
+  t.mock.method(Math, 'random', () => 0.5);
   const server = await startServerFor(t);
   const browser = fakeBrowser();
   const connection = connectClientFor(t, server.url, { environment: browser.environment, reconnect: { baseMs: 60000, capMs: 60000 } });
@@ -135,6 +138,9 @@ test('a connection created while offline waits for online', async (t) => {
 });
 
 test('visible after a long hide: a waiting reconnect happens at once, an open socket is checked with a Ping', async (t) => {
+  // The backoff's full jitter could otherwise pick a delay of a few ms, and the reconnect would come
+  // before the test is listening for it (and would not show that online/visible brought it).
+  t.mock.method(Math, 'random', () => 0.5);
   const server = await startServerFor(t);
   const browser = fakeBrowser();
   const connection = connectClientFor(t, server.url, {

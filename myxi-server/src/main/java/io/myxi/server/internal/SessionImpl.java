@@ -161,16 +161,10 @@ final class SessionImpl implements Session {
    * Queues an event of {@code subscription} unless the session no longer holds it. Checked under
    * the same lock as {@link #removeSubscription}: once a subscription is removed (and its
    * {@code Unsubscribed} sent afterwards), not one more event of it is queued.
-   */
-  void sendEvent(byte[] utf8, Subscription subscription, String brokerExchange) {
-    sendEvent(utf8, subscription, brokerExchange, false);
-  }
-
-  /**
-   * As {@link #sendEvent(byte[], Subscription, String)}; with {@code writeNow} the calling thread
-   * writes the frame itself when the socket is free and takes it at once ({@link
-   * Connection#sendTextNow}): for a sender that reaches few sessions with this event. That write
-   * never blocks, so it may happen under {@code sendLock}.
+   *
+   * <p>With {@code writeNow} the calling thread writes the frame itself when the socket is free and
+   * takes it at once ({@link Connection#sendTextNow}): for a sender that reaches few sessions with
+   * this event. That write never blocks, so it may happen under {@code sendLock}.
    */
   void sendEvent(byte[] utf8, Subscription subscription, String brokerExchange, boolean writeNow) {
     synchronized (sendLock) {
