@@ -3,6 +3,7 @@ package io.myxi.broker;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 
@@ -79,6 +80,17 @@ public interface NodeQueue extends AutoCloseable {
      * for a binding would wait forever. An exception thrown here is logged and the delivery is dropped.
      */
     void onDelivery(String exchange, String routingKey, byte[] body);
+
+    /**
+     * One event of a larger message (a packed one): its body is the {@code length} bytes of {@code
+     * buffer} from {@code offset}. The buffer is lent for the call only: a listener that keeps the
+     * body must copy it. Same thread and rules as {@link #onDelivery(String, String, byte[])}, to
+     * which the default passes a copy; a listener that only reads the body during the call saves
+     * that copy by overriding this.
+     */
+    default void onDelivery(String exchange, String routingKey, byte[] buffer, int offset, int length) {
+      onDelivery(exchange, routingKey, Arrays.copyOfRange(buffer, offset, offset + length));
+    }
 
     /** The queue lost its broker connection; deliveries stop until {@link #onRecovered}. */
     default void onDisconnected(String reason) {}

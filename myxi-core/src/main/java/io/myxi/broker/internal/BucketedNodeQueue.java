@@ -83,6 +83,14 @@ public final class BucketedNodeQueue implements NodeQueue {
       }
 
       @Override
+      public void onDelivery(String exchange, String routingKey, byte[] buffer, int offset, int length) {
+        Set<String> keys = bucketed.subscribed.get(exchange);
+        if (keys != null && keys.contains(routingKey)) {
+          listener.onDelivery(exchange, routingKey, buffer, offset, length);
+        }
+      }
+
+      @Override
       public void onDisconnected(String reason) {
         listener.onDisconnected(reason);
       }

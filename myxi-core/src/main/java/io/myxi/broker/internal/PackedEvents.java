@@ -33,9 +33,12 @@ public final class PackedEvents {
 
   private PackedEvents() {}
 
-  /** Receives the events of a packed message, in order. */
+  /**
+   * Receives the events of a packed message, in order: each body is the {@code length} bytes of
+   * the packed message's {@code body} from {@code offset}, not a copy.
+   */
   public interface Receiver {
-    void event(String routingKey, byte[] body);
+    void event(String routingKey, byte[] body, int offset, int length);
   }
 
   /** The body of a packed message holding {@code messages} (all of one exchange), in order. */
@@ -88,9 +91,9 @@ public final class PackedEvents {
       if (bodyLength < 0 || in.remaining() < bodyLength) {
         throw new IllegalArgumentException("truncated body at byte " + in.position());
       }
-      byte[] event = new byte[bodyLength];
-      in.get(event);
-      receiver.event(key, event);
+      int offset = in.position();
+      in.position(offset + bodyLength);
+      receiver.event(key, body, offset, bodyLength);
     }
   }
 

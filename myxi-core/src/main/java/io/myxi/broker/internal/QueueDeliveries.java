@@ -47,12 +47,12 @@ final class QueueDeliveries {
   /** The events of a packed message, each as if it came alone; a fault drops the rest of the message. */
   private void unpack(String exchange, byte[] body) {
     try {
-      PackedEvents.unpack(body, (routingKey, event) -> {
+      PackedEvents.unpack(body, (routingKey, buffer, offset, length) -> {
         if (boundKeys != null && !boundKeys.contains(new Binding(exchange, routingKey))) {
           return; // Another node's key, routed here with one of ours.
         }
         try {
-          listener.onDelivery(exchange, routingKey, event);
+          listener.onDelivery(exchange, routingKey, buffer, offset, length);
         } catch (RuntimeException e) {
           log.error("Delivery listener threw; event on {} / {} of a packed message dropped", exchange, AmqpSupport.printable(routingKey), e);
         }

@@ -18,7 +18,7 @@ class PackedEventsTest {
 
   private static List<String> unpacked(byte[] packed) {
     List<String> events = new ArrayList<>();
-    PackedEvents.unpack(packed, (key, body) -> events.add(key + "=" + new String(body, StandardCharsets.UTF_8)));
+    PackedEvents.unpack(packed, (key, body, offset, length) -> events.add(key + "=" + new String(body, offset, length, StandardCharsets.UTF_8)));
     return events;
   }
 
@@ -35,7 +35,7 @@ class PackedEventsTest {
     byte[] packed = PackedEvents.pack(List.of(message("a", "one"), message("b", "two")));
     byte[] cut = Arrays.copyOf(packed, packed.length - 1);
     List<String> before = new ArrayList<>();
-    assertThatThrownBy(() -> PackedEvents.unpack(cut, (key, body) -> before.add(key)))
+    assertThatThrownBy(() -> PackedEvents.unpack(cut, (key, body, offset, length) -> before.add(key)))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("truncated body");
     assertThat(before).containsExactly("a");
   }

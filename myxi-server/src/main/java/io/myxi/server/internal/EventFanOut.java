@@ -70,25 +70,31 @@ final class EventFanOut implements NodeQueue.Listener {
 
   @Override
   public void onDelivery(String brokerExchange, String routingKey, byte[] body) {
+    onDelivery(brokerExchange, routingKey, body, 0, body.length);
+  }
+
+  /** The body is read during the call only (an event of a packed message is not copied out of it). */
+  @Override
+  public void onDelivery(String brokerExchange, String routingKey, byte[] buffer, int offset, int length) {
     stats.deliveriesReceived.increment();
     Optional<ExchangeDefinition> exchange = myxi.exchangeByBrokerName(brokerExchange);
     if (exchange.isEmpty()) {
-      drop(DropReason.UNKNOWN_EXCHANGE, brokerExchange, routingKey, body.length, "no exchange of that name is registered");
+      drop(DropReason.UNKNOWN_EXCHANGE, brokerExchange, routingKey, length, "no exchange of that name is registered");
       return;
     }
     Subscription subscription = new Subscription(exchange.get().name(), routingKey);
     Set<SessionImpl> subscribers = subscriptions.subscribers(subscription);
     if (subscribers == null || subscribers.isEmpty()) {
-      drop(DropReason.NO_SUBSCRIBERS, brokerExchange, routingKey, body.length, "no session of this node subscribes to it");
+      drop(DropReason.NO_SUBSCRIBERS, brokerExchange, routingKey, length, "no session of this node subscribes to it");
       return;
     }
     // An event larger than a session's whole output buffer could only close every subscriber as
     // a slow consumer; do not even parse it.
-    if (body.length > maxBufferedBytes) {
-      drop(DropReason.TOO_LARGE, brokerExchange, routingKey, body.length, "larger than the per-session buffer of " + maxBufferedBytes + " bytes");
+    if (length > maxBufferedBytes) {
+      drop(DropReason.TOO_LARGE, brokerExchange, routingKey, length, "larger than the per-session buffer of " + maxBufferedBytes + " bytes");
       return;
     }
-    byte[] frame = encodeEvent(brokerExchange, exchange.get().name(), routingKey, body);
+    byte[] frame = encodeEvent(brokerExchange, exchange.get().name(), routingKey, buffer, offset, length);
     if (frame == null) {
       return;
     }
@@ -112,11 +118,11 @@ final class EventFanOut implements NodeQueue.Listener {
    * Checks a broker body and builds the outgoing frame once, for every subscriber: one streaming
    * pass and a byte splice ({@link EventFrames}), no tree.
    */
-  private byte[] encodeEvent(String brokerExchange, String exchange, String routingKey, byte[] body) {
+  private byte[] encodeEvent(String brokerExchange, String exchange, String routingKey, byte[] buffer, int offset, int length) {
     byte[] quotedExchange = quotedExchanges.computeIfAbsent(exchange, EventFrames::quote);
-    byte[] frame = EventFrames.frame(mapper.getFactory(), body, quotedExchange, routingKey);
+    byte[] frame = EventFrames.frame(mapper.getFactory(), buffer, offset, length, quotedExchange, routingKey);
     if (frame == null) {
-      drop(DropReason.INVALID_BODY, brokerExchange, routingKey, body.length, "the body is not {\"event\":..,\"payload\":..} JSON");
+      drop(DropReason.INVALID_BODY, brokerExchange, routingKey, length, "the body is not {\"event\":..,\"payload\":..} JSON");
       return null;
     }
     stats.eventsEncoded.increment();

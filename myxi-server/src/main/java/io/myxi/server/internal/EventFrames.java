@@ -30,7 +30,7 @@ final class EventFrames {
 
   /** The client frame for {@code body}, or null when the body is not an event (not JSON, not an object, no textual event). */
   static byte[] frame(JsonFactory factory, byte[] body, String exchange, String routingKey) {
-    return frame(factory, body, quote(exchange), routingKey);
+    return frame(factory, body, 0, body.length, quote(exchange), routingKey);
   }
 
   /**
@@ -47,13 +47,16 @@ final class EventFrames {
     return bytes;
   }
 
-  /** As {@link #frame(JsonFactory, byte[], String, String)}, with the exchange already {@link #quote quoted}. */
-  static byte[] frame(JsonFactory factory, byte[] body, byte[] quotedExchange, String routingKey) {
+  /**
+   * As {@link #frame(JsonFactory, byte[], String, String)} for the body that is the {@code length}
+   * bytes of {@code buffer} from {@code offset}, with the exchange already {@link #quote quoted}.
+   */
+  static byte[] frame(JsonFactory factory, byte[] buffer, int offset, int length, byte[] quotedExchange, String routingKey) {
     int eventStart = -1;
     int eventEnd = -1;
     int payloadStart = -1;
     int payloadEnd = -1;
-    try (JsonParser parser = factory.createParser(body)) {
+    try (JsonParser parser = factory.createParser(buffer, offset, length)) {
       if (parser.nextToken() != JsonToken.START_OBJECT) {
         return null;
       }
@@ -97,9 +100,10 @@ final class EventFrames {
     byte[] frame = new byte[EVENT.length + eventLength + PAYLOAD.length + payloadLength + MQ_E.length + e.length
         + MQ_RK.length + rkLength + END.length];
     int at = put(frame, 0, EVENT, 0, EVENT.length);
-    at = put(frame, at, body, eventStart, eventLength);
+    // The parser's offsets count from the start of the body, not of the buffer.
+    at = put(frame, at, buffer, offset + eventStart, eventLength);
     at = put(frame, at, PAYLOAD, 0, PAYLOAD.length);
-    at = payloadStart < 0 ? put(frame, at, NULL, 0, NULL.length) : put(frame, at, body, payloadStart, payloadLength);
+    at = payloadStart < 0 ? put(frame, at, NULL, 0, NULL.length) : put(frame, at, buffer, offset + payloadStart, payloadLength);
     at = put(frame, at, MQ_E, 0, MQ_E.length);
     at = put(frame, at, e, 0, e.length);
     at = put(frame, at, MQ_RK, 0, MQ_RK.length);

@@ -25,6 +25,20 @@ class EventFramesTest {
   }
 
   @Test
+  void a_body_inside_a_larger_buffer_is_framed_from_its_own_bytes() {
+    String body = "{\"event\":\"ping\",\"payload\":{\"a\":[1,2]}}";
+    byte[] buffer = ("[\"before\"]" + body + "{\"after\":").getBytes(StandardCharsets.UTF_8);
+    int offset = "[\"before\"]".length();
+
+    byte[] frame = EventFrames.frame(FACTORY, buffer, offset, body.length(), EventFrames.quote("widgets"), "k1");
+
+    assertThat(new String(frame, StandardCharsets.UTF_8))
+        .isEqualTo("{\"event\":\"ping\",\"payload\":{\"a\":[1,2]},\"mq\":{\"e\":\"widgets\",\"rk\":\"k1\"}}");
+    assertThat(EventFrames.frame(FACTORY, buffer, offset, body.length() - 1, EventFrames.quote("widgets"), "k1"))
+        .as("cut one byte short: not an event").isNull();
+  }
+
+  @Test
   void other_members_whitespace_and_trailing_content_are_left_out() throws Exception {
     String out = frame(" { \"x\" : [ 1 ] , \"payload\" : \"p\\u00e9\" , \"event\" : \"e\\\"v\" } trailing", "ex", "rk");
     assertThat(out).isEqualTo("{\"event\":\"e\\\"v\",\"payload\":\"p\\u00e9\",\"mq\":{\"e\":\"ex\",\"rk\":\"rk\"}}");
