@@ -28,11 +28,6 @@ final class EventFrames {
 
   private EventFrames() {}
 
-  /** The client frame for {@code body}, or null when the body is not an event (not JSON, not an object, no textual event). */
-  static byte[] frame(JsonFactory factory, byte[] body, String exchange, String routingKey) {
-    return frame(factory, body, 0, body.length, quote(exchange), routingKey);
-  }
-
   /**
    * The contents of a JSON string for {@code text} (escaped, UTF-8, without the quotes). The
    * caller keeps it: an exchange's is made once, not once per event.
@@ -48,8 +43,9 @@ final class EventFrames {
   }
 
   /**
-   * As {@link #frame(JsonFactory, byte[], String, String)} for the body that is the {@code length}
-   * bytes of {@code buffer} from {@code offset}, with the exchange already {@link #quote quoted}.
+   * The client frame for the body that is the {@code length} bytes of {@code buffer} from {@code
+   * offset}, with the exchange already {@link #quote quoted}; null when the body is not an event
+   * (not JSON, not an object, no textual event).
    */
   static byte[] frame(JsonFactory factory, byte[] buffer, int offset, int length, byte[] quotedExchange, String routingKey) {
     int eventStart = -1;

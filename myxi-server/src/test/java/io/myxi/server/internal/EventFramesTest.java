@@ -14,7 +14,8 @@ class EventFramesTest {
   private static final JsonFactory FACTORY = MAPPER.getFactory();
 
   private static String frame(String body, String exchange, String routingKey) {
-    byte[] frame = EventFrames.frame(FACTORY, body.getBytes(StandardCharsets.UTF_8), exchange, routingKey);
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    byte[] frame = EventFrames.frame(FACTORY, bytes, 0, bytes.length, EventFrames.quote(exchange), routingKey);
     return frame == null ? null : new String(frame, StandardCharsets.UTF_8);
   }
 
@@ -80,6 +81,6 @@ class EventFramesTest {
   void invalid_utf8_inside_the_payload_is_refused() {
     byte[] body = "{\"event\":\"a\",\"payload\":{\"s\":\"xx\"}}".getBytes(StandardCharsets.UTF_8);
     body[30] = (byte) 0xC3; // a lead byte followed by a quote, not a continuation byte
-    assertThat(EventFrames.frame(FACTORY, body, "ex", "rk")).isNull();
+    assertThat(EventFrames.frame(FACTORY, body, 0, body.length, EventFrames.quote("ex"), "rk")).isNull();
   }
 }
