@@ -64,6 +64,11 @@ public final class Options {
             + "the server's and the driver's code is compiled, nothing is left bound (default: ${DEFAULT-VALUE}, a cold start).")
     public int connectWarmup;
 
+    @Option(names = "--fresh-node", description = "S3 with --connect-warmup: restart the node after the warm-up, so that "
+            + "the measured storm meets a freshly started server while the driver's own code is warm: the case of every "
+            + "client reconnecting after a node restart, without the driver's start-up on the same cores.")
+    public boolean freshNode;
+
     @Option(names = "--setup-timeout", defaultValue = "60", description = "Seconds one client may take to be subscribed (default: ${DEFAULT-VALUE}).")
     public double setupTimeout;
 

@@ -108,6 +108,18 @@ final class Run implements AutoCloseable {
         record.put("driver", d);
     }
 
+    /**
+     * Stops the node and starts a new one on a new port: what follows meets a freshly started
+     * server (the first node's record is kept as {@code node_before_restart}).
+     */
+    void restartNode() throws Exception {
+        Object first = record.get("node");
+        node.close();
+        currentNode = null;
+        startNode();
+        record.put("node_before_restart", first);
+    }
+
     /** A probe client must get through Welcome/Authenticate/Subscribe (the node may still be connecting to RabbitMQ). */
     private void awaitProtocolReady() throws Exception {
         long deadline = System.currentTimeMillis() + 60_000;

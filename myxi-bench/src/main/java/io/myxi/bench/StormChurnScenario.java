@@ -46,7 +46,8 @@ final class StormChurnScenario extends Scenario {
 
     private Map<String, Object> stormChurnOnce(int index, int clients, int stormConcurrency, double rate, double churnRate,
                                                double churnSeconds, double holdSeconds, boolean ownKeys) throws Exception {
-        String variant = "clients=" + clients + (ownKeys ? ",own-keys" : "") + ",churn=" + fmt(churnRate) + "/s";
+        String variant = "clients=" + clients + (ownKeys ? ",own-keys" : "") + ",churn=" + fmt(churnRate) + "/s"
+                + (o.connectWarmup > 0 ? (o.freshNode ? ",fresh-node" : ",warmed") : "");
         // The churn clients' own connector, closed however the run ends (and, once its clients are
         // gone, already before the drain: closing it twice is harmless).
         try (Run run = new Run(harness, "S3", variant, index);
@@ -81,15 +82,25 @@ final class StormChurnScenario extends Scenario {
             if (o.connectWarmup > 0) {
                 config.put("connect_warmup", o.connectWarmup);
                 run.record.put("connect_warmup", connectWarmup(run, stormConcurrency, setupTimeout));
+                config.put("fresh_node", o.freshNode);
+                if (o.freshNode) {
+                    run.restartNode();
+                    empty = run.emptyNode();
+                }
             }
             Snap beforeStorm = run.snap();
             long nodeSystemBefore = ProcFs.systemMicros(run.node.pid());
             Map<String, Long> threadsBefore = ProcFs.threadCpuMicros(run.node.pid());
+            long stormStartedAt = System.currentTimeMillis();
             Connector.StormResult sr = connector.connectAll(all, run.uri, stormConcurrency, setupTimeout);
+            long stormEndedAt = System.currentTimeMillis();
             long nodeSystem = ProcFs.systemMicros(run.node.pid()) - nodeSystemBefore;
             Map<String, Long> threadsAfter = ProcFs.threadCpuMicros(run.node.pid());
             Snap afterStorm = run.snap();
             Map<String, Object> stormRecord = storm(sr);
+            // Wall-clock bounds, to cut a profile or a flight recording of the node to the storm.
+            stormRecord.put("started_at_ms", stormStartedAt);
+            stormRecord.put("ended_at_ms", stormEndedAt);
             Map<String, Object> stormCpu = stormResources(beforeStorm, afterStorm, sr.ok);
             stormCpu.put("node_system_cpu_ms", nodeSystemBefore < 0 ? null : Stats.round(nodeSystem / 1e3, 1));
             stormCpu.put("node_threads_cpu_ms", threadDeltas(threadsBefore, threadsAfter));

@@ -105,10 +105,32 @@ final class ActionDispatcher {
     try {
       JsonNode root = inputMapper.readTree(text);
       JsonNode tag = root != null && root.isObject() ? root.get("tag") : null;
-      return tag != null && tag.toString().length() <= MAX_TAG_CHARS ? tag : null;
+      return tag != null && tagFits(tag) ? tag : null;
     } catch (IOException e) {
       return null; // The reply carries no tag then.
     }
+  }
+
+  /**
+   * Whether {@code tag}, written as JSON, has at most {@link #MAX_TAG_CHARS} characters. Decided
+   * without writing it for the tags clients send (short strings, integers): every action checks
+   * its tag, and writing a tree through the mapper is the costly part of the check while a node's
+   * code is still cold (a storm of reconnecting clients after a restart).
+   */
+  static boolean tagFits(JsonNode tag) {
+    if (tag.isTextual()) {
+      // Quotes add 2 characters; escaping turns one character into at most 6 ("\u001f").
+      long length = tag.textValue().length();
+      if (length * 6 + 2 <= MAX_TAG_CHARS) {
+        return true;
+      }
+      if (length + 2 > MAX_TAG_CHARS) {
+        return false;
+      }
+    } else if (tag.isIntegralNumber() && tag.canConvertToLong() || tag.isBoolean() || tag.isNull()) {
+      return true; // at most 20 characters
+    }
+    return tag.toString().length() <= MAX_TAG_CHARS;
   }
 
   private void handleMessage(SessionImpl session, String text) {
@@ -124,7 +146,7 @@ final class ActionDispatcher {
       return;
     }
     JsonNode tag = root.get("tag");
-    if (tag != null && tag.toString().length() > MAX_TAG_CHARS) {
+    if (tag != null && !tagFits(tag)) {
       // Every reply echoes the tag: a large one times a thousand routing keys is an amplifier.
       replies.error(session, null, ErrorCodes.INVALID_JSON);
       return;
@@ -241,7 +263,7 @@ final class ActionDispatcher {
 
     @Override
     public void reply(String event, Object body) {
-      session.sendReply(event, tag, mapper.valueToTree(body == null ? mapper.createObjectNode() : body));
+      session.sendReply(event, tag, body == null ? mapper.createObjectNode() : body);
     }
 
     @Override

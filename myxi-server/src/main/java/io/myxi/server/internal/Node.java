@@ -69,7 +69,7 @@ public final class Node implements ConnectionHandler {
     this.dispatcher = new ActionDispatcher(myxi, replies,
         new SubscriptionActions(myxi, subscriptions, replies, settings.maxSubscriptionsPerSession(), histories), reauthorizer, events, settings.maxBufferedBytes());
     this.fanOut = new EventFanOut(myxi, subscriptions, events, settings.maxBufferedBytes(), nodeId, sessions::values, histories::containsKey);
-    this.sessionContext = new SessionContext(myxi.objectMapper(), settings.maxBufferedBytes(), events, threads.timers(), reauthorizer::reauthorizeInLane);
+    this.sessionContext = new SessionContext(new ReplyFrames(myxi.objectMapper()), settings.maxBufferedBytes(), events, threads.timers(), reauthorizer::reauthorizeInLane);
   }
 
   /** Opens the node queue and the history feeds, and starts the periodic re-authorization. */

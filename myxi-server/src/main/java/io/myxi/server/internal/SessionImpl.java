@@ -1,7 +1,6 @@
 package io.myxi.server.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.myxi.CloseCodes;
 import io.myxi.Session;
 import io.myxi.Subscription;
@@ -117,10 +116,7 @@ final class SessionImpl implements Session {
 
   @Override
   public void send(String event, Object payload) {
-    ObjectNode frame = context.mapper().createObjectNode();
-    frame.put("event", event);
-    frame.set("payload", context.mapper().valueToTree(payload));
-    sendJson(frame);
+    sendEncoded(context.replyFrames().frame(event, null, payload), Send.QUEUE);
   }
 
   @Override
@@ -135,26 +131,9 @@ final class SessionImpl implements Session {
     }
   }
 
-  void sendReply(String event, JsonNode tag, JsonNode payload) {
-    ObjectNode frame = context.mapper().createObjectNode();
-    frame.put("event", event);
-    if (tag != null) {
-      frame.set("tag", tag);
-    }
-    frame.set("payload", payload);
-    sendEncoded(encode(frame), Send.REPLY);
-  }
-
-  void sendJson(JsonNode frame) {
-    sendEncoded(encode(frame), Send.QUEUE);
-  }
-
-  private byte[] encode(JsonNode frame) {
-    try {
-      return context.mapper().writeValueAsBytes(frame);
-    } catch (Exception e) {
-      throw new IllegalArgumentException("frame cannot be written as JSON", e);
-    }
+  /** A reply ({@code tag} left out when null), written ahead of other connections' events. */
+  void sendReply(String event, JsonNode tag, Object payload) {
+    sendEncoded(context.replyFrames().frame(event, tag, payload), Send.REPLY);
   }
 
   /**

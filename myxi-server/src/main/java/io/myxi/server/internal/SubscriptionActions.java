@@ -126,9 +126,13 @@ final class SubscriptionActions {
   private void reply(SessionImpl session, JsonNode tag, List<Subscription> order, Map<Subscription, String> refusals, Map<Subscription, RuntimeException> failures,
       Map<Subscription, JsonNode> positions) {
     Set<Subscription> answered = new HashSet<>();
-    failures.entrySet().stream().filter(failure -> !(failure.getValue() instanceof RouteTable.LimitException)).findFirst().ifPresent(failure ->
-        // One line per batch, not per key: a broker outage must not flood the log.
-        log.warn("Session {}: subscription to {} not possible: {}", session.id(), failure.getKey(), Ids.printable(failure.getValue().getMessage())));
+    // One line per batch, not per key: a broker outage must not flood the log.
+    for (Map.Entry<Subscription, RuntimeException> failure : failures.entrySet()) {
+      if (!(failure.getValue() instanceof RouteTable.LimitException)) {
+        log.warn("Session {}: subscription to {} not possible: {}", session.id(), failure.getKey(), Ids.printable(failure.getValue().getMessage()));
+        break;
+      }
+    }
     for (Subscription subscription : order) {
       boolean first = answered.add(subscription);
       String refusal = first ? refusals.get(subscription) : ErrorCodes.ALREADY_SUBSCRIBED;

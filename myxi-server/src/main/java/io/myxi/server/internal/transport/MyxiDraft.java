@@ -11,11 +11,15 @@ import org.java_websocket.WebSocketImpl;
 import org.java_websocket.drafts.Draft;
 import org.java_websocket.drafts.Draft_6455;
 import org.java_websocket.enums.Opcode;
+import org.java_websocket.enums.Role;
+import org.java_websocket.exceptions.IncompleteHandshakeException;
 import org.java_websocket.exceptions.InvalidDataException;
 import org.java_websocket.exceptions.InvalidHandshakeException;
 import org.java_websocket.exceptions.LimitExceededException;
 import org.java_websocket.framing.Framedata;
 import org.java_websocket.handshake.ClientHandshake;
+import org.java_websocket.handshake.ClientHandshakeBuilder;
+import org.java_websocket.handshake.HandshakeImpl1Client;
 import org.java_websocket.handshake.HandshakeBuilder;
 import org.java_websocket.handshake.Handshakedata;
 import org.java_websocket.handshake.ServerHandshake;
@@ -40,11 +44,26 @@ import org.java_websocket.handshake.ServerHandshakeBuilder;
  *       library's.
  *   <li>Outgoing text frames in one buffer ({@link #textFrame}), without the library's per-frame
  *       garbage.
+ *   <li>The request is read as the library reads it, without its regular expression per header
+ *       line ({@link #translateHandshake}), and the accept key is hashed with a digest kept per
+ *       thread: both are costs of every handshake, felt most by a storm of clients reconnecting
+ *       to a node that has just started.
  * </ul>
  */
 final class MyxiDraft extends Draft_6455 {
   /** RFC 6455, section 1.3: appended to the client's key before hashing. */
   private static final String ACCEPT_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+  /**
+   * One SHA-1 digest per decoder thread ({@code digest} resets it): looking one up per handshake
+   * goes through the security providers and reflection each time.
+   */
+  private static final ThreadLocal<MessageDigest> SHA1 = ThreadLocal.withInitial(() -> {
+    try {
+      return MessageDigest.getInstance("SHA-1");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-1 is required of every Java platform", e);
+    }
+  });
 
   private final int maxMessageBytes;
   private final HttpDate httpDate;
@@ -95,12 +114,57 @@ final class MyxiDraft extends Draft_6455 {
 
   /** RFC 6455, section 4.2.2: base64 of the SHA-1 of the client's key and the protocol's GUID. */
   static String acceptKey(String clientKey) {
-    try {
-      byte[] digest = MessageDigest.getInstance("SHA-1").digest((clientKey.trim() + ACCEPT_GUID).getBytes(StandardCharsets.US_ASCII));
-      return Base64.getEncoder().encodeToString(digest);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-1 is required of every Java platform", e);
+    byte[] digest = SHA1.get().digest((clientKey.trim() + ACCEPT_GUID).getBytes(StandardCharsets.US_ASCII));
+    return Base64.getEncoder().encodeToString(digest);
+  }
+
+  /**
+   * The request line and headers, read for a server as the library's
+   * {@code Draft.translateHandshakeHttp} reads them (same lines, same checks, a repeated header's
+   * values joined with "; ", a value's leading spaces dropped, the buffer left at the same place),
+   * but without its {@code replaceFirst("^ +", "")}, which compiles a regular expression for every
+   * header line. The refusals name no client text.
+   */
+  @Override
+  public Handshakedata translateHandshake(ByteBuffer buf) throws InvalidHandshakeException {
+    if (getRole() != Role.SERVER) {
+      return super.translateHandshake(buf);
     }
+    String line = readStringLine(buf);
+    if (line == null) {
+      throw new IncompleteHandshakeException(buf.capacity() + 128);
+    }
+    String[] requestLine = line.split(" ", 3);
+    if (requestLine.length != 3) {
+      throw new InvalidHandshakeException("not an HTTP request line");
+    }
+    if (!"GET".equalsIgnoreCase(requestLine[0])) {
+      throw new InvalidHandshakeException("request method is not GET");
+    }
+    if (!"HTTP/1.1".equalsIgnoreCase(requestLine[2])) {
+      throw new InvalidHandshakeException("request is not HTTP/1.1");
+    }
+    ClientHandshakeBuilder request = new HandshakeImpl1Client();
+    request.setResourceDescriptor(requestLine[1]);
+    line = readStringLine(buf);
+    while (line != null && !line.isEmpty()) {
+      int colon = line.indexOf(':');
+      if (colon < 0) {
+        throw new InvalidHandshakeException("not an http header");
+      }
+      String name = line.substring(0, colon);
+      int valueStart = colon + 1;
+      while (valueStart < line.length() && line.charAt(valueStart) == ' ') {
+        valueStart++;
+      }
+      String value = line.substring(valueStart);
+      request.put(name, request.hasFieldValue(name) ? request.getFieldValue(name) + "; " + value : value);
+      line = readStringLine(buf);
+    }
+    if (line == null) {
+      throw new IncompleteHandshakeException();
+    }
+    return request;
   }
 
   /** Answer this connection's handshake with {@code status} instead of 101. */
