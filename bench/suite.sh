@@ -8,6 +8,7 @@
 #   SCENARIOS="s1io s2io s3io s4 publish" bench/suite.sh      # issue 11: Myxi and Socket.IO side by side
 #   SCENARIOS="s2packed s3packed" bench/suite.sh              # s2io / s3io with packed publishing and 256 routing buckets
 #   SCENARIOS="s3warm s3cold" bench/suite.sh                  # s3packed with Netty load clients, on a warmed / a cold node
+#   SCENARIOS="s3fresh" bench/suite.sh                        # ... on a node restarted after the driver's warm-up
 #   SCENARIOS="s2netty" bench/suite.sh                        # s2packed with Netty load clients
 #                                                             # (s2packed and s2steady: 20 s warm-up, 20 s windows)
 # S1 runs with --paired-baseline: every S1 run is preceded by the S0 run at the same point.
@@ -46,6 +47,9 @@ for s in $SCENARIOS; do
     # S2 with Netty load clients (issue 11's per-event bars): packed 1 ms and 256 buckets, Socket.IO alternating.
     s2netty) run s2 --client netty --with-socketio --publisher myxi --pack-delay-ms 1 --routing-buckets 256 --node-jar "$NODE_JAR" --clients 2000 --rates 10000 $WSTEADY ;;
     s3cold) for n in 2000 5000; do run s3 --client netty --with-socketio --own-keys --routing-buckets 256 --node-jar "$NODE_JAR" --clients $n --warmup 5 --runs 3 --churn-duration 20; done ;;
+    # A freshly started node (and Socket.IO process) met by a warm driver: the storm of every client reconnecting
+    # after a restart, without the driver's own JIT on the same cores (s3cold has both cold).
+    s3fresh) for n in 2000 5000; do run s3 --client netty --connect-warmup 5000 --fresh-node --with-socketio --own-keys --routing-buckets 256 --node-jar "$NODE_JAR" --clients $n --warmup 5 --runs 3 --churn-duration 20; done ;;
     publish) run publish --events 200000 --batch 1,100 --runs 3 ;;
     s5) run s5 --node-jar "$NODE_JAR" --warmup 5 $S5 --runs 3 --payload-pad 1024 --client-rcvbuf 65536 ;;
     *) echo "unknown scenario $s" >&2 ;;
