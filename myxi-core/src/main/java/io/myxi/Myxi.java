@@ -1,7 +1,11 @@
 package io.myxi;
 
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import io.myxi.broker.Broker;
 import io.myxi.broker.BrokerException;
 import io.myxi.broker.InProcessBroker;
@@ -52,6 +56,8 @@ public final class Myxi implements AutoCloseable {
   private final Broker broker;
   private final boolean ownsBroker;
   private final ObjectMapper objectMapper;
+  /** Writes event payloads: a payload is a field of the body, never wrapped in a root name. */
+  private final ObjectWriter payloadWriter;
   private final Duration publishTimeout;
   private final String exchangePrefix;
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -71,6 +77,7 @@ public final class Myxi implements AutoCloseable {
     this.ownsBroker = builder.broker == null;
     this.broker = ownsBroker ? new InProcessBroker() : builder.broker;
     this.objectMapper = builder.objectMapper != null ? builder.objectMapper : new ObjectMapper();
+    this.payloadWriter = objectMapper.writer().without(SerializationFeature.WRAP_ROOT_VALUE);
     this.publishTimeout = builder.publishTimeout;
   }
 
@@ -232,14 +239,19 @@ public final class Myxi implements AutoCloseable {
     if (closed.get()) {
       throw new IllegalStateException("This Myxi instance is closed");
     }
-    ObjectNode body = objectMapper.createObjectNode();
-    body.put("event", event);
-    body.set("payload", objectMapper.valueToTree(payload));
-    try {
-      return new Broker.Message(definition.brokerName(), routingKey, objectMapper.writeValueAsBytes(body));
+    // Written with a generator: no tree of the body, and the payload as the mapper writes it. The
+    // body is never wrapped in a root name, whatever the mapper says (the node could not read it).
+    ByteArrayBuilder body = new ByteArrayBuilder(256);
+    try (JsonGenerator g = objectMapper.createGenerator(body, JsonEncoding.UTF8)) {
+      g.writeStartObject();
+      g.writeStringField("event", event);
+      g.writeFieldName("payload");
+      payloadWriter.writeValue(g, payload);
+      g.writeEndObject();
     } catch (Exception e) {
       throw new IllegalArgumentException("Payload of event '" + event + "' cannot be written as JSON", e);
     }
+    return new Broker.Message(definition.brokerName(), routingKey, body.toByteArray());
   }
 
   /**

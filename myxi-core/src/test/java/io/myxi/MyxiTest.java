@@ -3,6 +3,9 @@ package io.myxi;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import io.myxi.broker.BrokerException;
 import io.myxi.broker.InProcessBroker;
 import io.myxi.broker.NodeQueue;
@@ -36,6 +39,24 @@ class MyxiTest {
       myxi.pushEvent("widgets", "42", "Updated", Map.of("name", "bolt"));
       assertThat(received.poll(5, TimeUnit.SECONDS)).isEqualTo("staging.widgets 42 {\"event\":\"Updated\",\"payload\":{\"name\":\"bolt\"}}");
       assertThat(myxi.exchangeByBrokerName("staging.widgets")).map(ExchangeDefinition::name).contains("widgets");
+    }
+    broker.close();
+  }
+
+  record Deploy(String appName, int step) {}
+
+  @Test
+  void push_writes_the_payload_as_the_application_mapper_does_but_never_root_wrapped() throws Exception {
+    InProcessBroker broker = new InProcessBroker();
+    BlockingQueue<String> received = new LinkedBlockingQueue<>();
+    NodeQueue queue = broker.openNodeQueue((exchange, key, body) -> received.add(new String(body, StandardCharsets.UTF_8)));
+    queue.bind("widgets", "1", Duration.ofSeconds(1));
+    ObjectMapper mapper = new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE).enable(SerializationFeature.WRAP_ROOT_VALUE);
+    try (Myxi myxi = Myxi.builder().broker(broker).objectMapper(mapper).exchange("widgets", Authorizer.allowAll()).build()) {
+      myxi.pushEvent("widgets", "1", "Deployed", new Deploy("shop", 3));
+      myxi.pushEvent("widgets", "1", "Nothing", null);
+      assertThat(received.poll(5, TimeUnit.SECONDS)).isEqualTo("{\"event\":\"Deployed\",\"payload\":{\"app_name\":\"shop\",\"step\":3}}");
+      assertThat(received.poll(5, TimeUnit.SECONDS)).isEqualTo("{\"event\":\"Nothing\",\"payload\":null}");
     }
     broker.close();
   }

@@ -18,7 +18,7 @@ import java.io.IOException;
  */
 final class ReplyFrames {
   private final ObjectMapper mapper;
-  /** A payload is a field of the frame, never a root: no root-name wrapping (as {@code valueToTree}). */
+  /** A payload is a field of the frame, never a root: never wrapped in a root name, whatever the mapper says. */
   private final ObjectWriter payloadWriter;
 
   ReplyFrames(ObjectMapper mapper) {
