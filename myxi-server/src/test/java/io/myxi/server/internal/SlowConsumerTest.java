@@ -5,10 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.myxi.Authorizer;
 import io.myxi.CloseCodes;
 import io.myxi.Myxi;
-import io.myxi.broker.InProcessBroker;
 import io.myxi.server.MyxiServer;
 import io.myxi.server.RawWebSocket;
 import io.myxi.testing.FixedRate;
@@ -19,7 +17,6 @@ import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
@@ -37,18 +34,17 @@ import org.junit.jupiter.api.Test;
  */
 class SlowConsumerTest {
   private static final ObjectMapper MAPPER = new ObjectMapper();
-  private static final Duration WAIT = Duration.ofSeconds(60);
+  private static final Duration WAIT = InProcessNode.WAIT;
   private final List<AutoCloseable> closeables = new ArrayList<>();
-  private InProcessBroker broker;
+  private InProcessNode node;
   private Myxi myxi;
   private MyxiServer server;
 
   @BeforeEach
   void start() {
-    broker = new InProcessBroker();
-    myxi = Myxi.builder().broker(broker).exchange("public", Authorizer.allowAll()).build();
-    server = MyxiServer.builder(myxi).port(0).bindAddress("127.0.0.1").reauthorizeInterval(Duration.ZERO).shutdownWindow(Duration.ZERO).build().start();
-    await().atMost(WAIT).until(server::isReady);
+    node = InProcessNode.start(options -> options);
+    myxi = node.myxi();
+    server = node.server();
   }
 
   @AfterEach
@@ -56,19 +52,14 @@ class SlowConsumerTest {
     for (AutoCloseable closeable : closeables) {
       closeable.close();
     }
-    server.stop();
-    myxi.close();
-    broker.close();
+    node.close();
   }
 
   /** A client that subscribes and then never reads again; returns its session id. */
   private String stalledSubscriber(String key) throws Exception {
     RawWebSocket stalled = RawWebSocket.connect(server.port(), Map.of(), 4096);
     closeables.add(stalled);
-    String sessionId = MAPPER.readTree(stalled.readText()).path("payload").path("id").asText();
-    stalled.sendText("{\"action\":\"Subscribe\",\"payload\":{\"exchange\":\"public\",\"routing_key\":\"" + key + "\"}}");
-    assertThat(MAPPER.readTree(stalled.readText()).path("event").asText()).isEqualTo("Subscribed");
-    return sessionId;
+    return InProcessNode.subscribe(stalled, key);
   }
 
   private static long heapAfterGc() {

@@ -5,10 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.myxi.Authorizer;
-import io.myxi.Myxi;
 import io.myxi.Subscription;
-import io.myxi.broker.InProcessBroker;
 import io.myxi.server.MyxiServer;
 import io.myxi.server.RawWebSocket;
 import java.nio.charset.StandardCharsets;
@@ -33,20 +30,16 @@ import org.junit.jupiter.api.Test;
  */
 class WriteNowTest {
   private static final ObjectMapper MAPPER = new ObjectMapper();
-  private static final Duration WAIT = Duration.ofSeconds(60);
+  private static final Duration WAIT = InProcessNode.WAIT;
   private final List<AutoCloseable> closeables = new ArrayList<>();
   private final ExecutorService senders = Executors.newFixedThreadPool(2);
-  private InProcessBroker broker;
-  private Myxi myxi;
+  private InProcessNode node;
   private MyxiServer server;
 
   @BeforeEach
   void start() {
-    broker = new InProcessBroker();
-    myxi = Myxi.builder().broker(broker).exchange("public", Authorizer.allowAll()).build();
-    server = MyxiServer.builder(myxi).port(0).bindAddress("127.0.0.1").reauthorizeInterval(Duration.ZERO)
-        .shutdownWindow(Duration.ZERO).maxBufferedBytes(64L * 1024 * 1024).build().start();
-    await().atMost(WAIT).until(server::isReady);
+    node = InProcessNode.start(options -> options.maxBufferedBytes(64L * 1024 * 1024));
+    server = node.server();
   }
 
   @AfterEach
@@ -56,9 +49,7 @@ class WriteNowTest {
     for (AutoCloseable closeable : closeables) {
       closeable.close();
     }
-    server.stop();
-    myxi.close();
-    broker.close();
+    node.close();
   }
 
   private record Subscriber(RawWebSocket socket, SessionImpl session, Subscription subscription) {}
@@ -66,10 +57,8 @@ class WriteNowTest {
   private Subscriber subscriber(int receiveBuffer) throws Exception {
     RawWebSocket socket = RawWebSocket.connect(server.port(), Map.of(), receiveBuffer);
     closeables.add(socket);
-    String sessionId = MAPPER.readTree(socket.readText()).path("payload").path("id").asText();
     String key = "k-" + UUID.randomUUID();
-    socket.sendText("{\"action\":\"Subscribe\",\"payload\":{\"exchange\":\"public\",\"routing_key\":\"" + key + "\"}}");
-    assertThat(MAPPER.readTree(socket.readText()).path("event").asText()).isEqualTo("Subscribed");
+    String sessionId = InProcessNode.subscribe(socket, key);
     return new Subscriber(socket, (SessionImpl) server.session(sessionId).orElseThrow(), new Subscription("public", key));
   }
 
